@@ -52,13 +52,16 @@ def run(quick: bool = False) -> list[Row]:
         from generallevel import leaderboard as lb
 
         skill = np.array([t.skill or "" for t in table.tasks], dtype=object)
+        group = np.array([t.skill_group or "" for t in table.tasks], dtype=object)
+        group_name = np.array([t.skill_group_name or "" for t in table.tasks], dtype=object)
         ids = [t.id for t in table.tasks]
         sha = table.registry.fingerprint()
 
         def boards():
             sigma = normalise(raw, table)
             matrix = lb.ResultMatrix([f"model-{i:04d}" for i in range(n_models)], [""] * n_models, ids,
-                                     table.modality, table.paradigm, skill, sigma, table.sota_sigma, sha)
+                                     table.modality, table.paradigm, skill, sigma, table.sota_sigma, sha,
+                                     skill_group=group, skill_group_name=group_name)
             return lb.compute_boards(matrix)
 
         boards()  # warm-up (first numpy calls, lazy imports)

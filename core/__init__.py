@@ -65,8 +65,8 @@ def get_task(id_or_name: str) -> Task:
 
 
 def list_tasks(modality: str | None = None, paradigm: str | None = None,
-               skill: str | None = None) -> list[Task]:
-    return _registry().tasks.filter(modality=modality, paradigm=paradigm, skill=skill)
+               skill: str | None = None, skill_group: str | None = None) -> list[Task]:
+    return _registry().tasks.filter(modality=modality, paradigm=paradigm, skill=skill, skill_group=skill_group)
 
 
 def get_extractor(name: str) -> Extractor:

@@ -51,23 +51,25 @@ def metrics_cmd(as_json: bool) -> None:
 @main.group("tasks", invoke_without_command=True)
 @click.option("--modality", help="Image, Video, Audio, 3D or NLP.")
 @click.option("--paradigm", help="comprehension, generation or none.")
-@click.option("--skill", help="A skill cluster (see docs/scopes.md).")
+@click.option("--skill", help="A keyword skill cluster (see docs/scopes.md).")
+@click.option("--skill-group", help="One of the paper's skill groups, e.g. 'I-C #17' (see docs/scopes.md).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def tasks_cmd(ctx, modality, paradigm, skill, as_json) -> None:
+def tasks_cmd(ctx, modality, paradigm, skill, skill_group, as_json) -> None:
     """List General-Bench tasks (or run a tasks subcommand)."""
     if ctx.invoked_subcommand is not None:
         return
     from . import list_tasks
     from .reports import format_table
 
-    tasks = list_tasks(modality=modality, paradigm=paradigm, skill=skill)
+    tasks = list_tasks(modality=modality, paradigm=paradigm, skill=skill, skill_group=skill_group)
     if as_json:
         click.echo(json.dumps([t.describe() for t in tasks], indent=2, ensure_ascii=False))
         return
     rows = [[t.id, t.modality, t.paradigm, t.metric, f"{t.sota:g}" if t.sota is not None else "-",
-             t.sota_unit, t.skill] for t in tasks]
-    click.echo(format_table(["Id", "Modality", "Paradigm", "Metric", "SoTA", "Unit", "Skill"], rows))
+             t.sota_unit, t.skill_group, t.skill] for t in tasks]
+    head = ["Id", "Modality", "Paradigm", "Metric", "SoTA", "Unit", "Skill group", "Skill"]
+    click.echo(format_table(head, rows))
     click.echo(f"\n{len(rows)} tasks")
 
 

@@ -4,7 +4,7 @@ Input: the JSON written by ``generallevel score --format json --tasks`` (``Score
 include_tasks=True)``), one per model. :mod:`generallevel.results_matrix` aligns all reports into one
 (models x tasks) matrix of normalised scores, :func:`generallevel.levels.compute_levels` runs once over it, and every board of
 every scope is a few column means of its outputs (no per-model Python loop), so 1,000 models x
-699 tasks x all 72 boards take a few tens of milliseconds. What "Level" and "score" mean on each kind of
+699 tasks x all 146 boards take a few tens of milliseconds. What "Level" and "score" mean on each kind of
 board is defined in docs/scopes.md and in :data:`LEVEL_RULES`.
 
 Only the reports are read: the task list, skills, SoTA and mode come from the files themselves, so
@@ -17,6 +17,7 @@ provenance names the generallevel that ranked them and the versions the reports 
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
@@ -38,8 +39,10 @@ LEVEL_RULES = {
     "C": "single paradigm: S2 = plain mean of the group's task scores (unsupported = 0), S3 = wins-only "
          "mean (S_C or S_G: a task counts only where score >= SoTA); Level 3 if S3 > 0, 2 if S2 > 0, "
          "else 1 (at most 3); score = S_Level",
-    "D": "as Scope-C over the tasks of one skill cluster within one modality x paradigm group",
+    "D": "as Scope-C over the tasks of one of the paper's skill groups (skill_group) within one modality x "
+         "paradigm group (facet 'keyword': one keyword skill cluster instead)",
 }
+FACETS = ("group", "keyword")  # Scope-D boards per paper skill group (default) or per keyword skill
 _LEVEL_KEYS = ("level2", "level3", "level4", "level5")
 
 
@@ -56,23 +59,27 @@ class BoardSpec:
     title: str
     modalities: tuple[str, ...]
     paradigm: str | None = None
-    skill: str | None = None
+    skill: str | None = None  # a keyword-facet Scope-D board: this keyword skill's tasks
+    skill_group: str | None = None  # a Scope-D board: this paper skill group's tasks ("I-C #17")
+    skill_group_name: str = ""
 
     @property
     def max_level(self) -> int:
         return 5 if self.scope in ("A", "B") else 3
 
-    def includes(self, modality: str, paradigm: str, skill: str) -> bool:
+    def includes(self, modality: str, paradigm: str, skill: str, skill_group: str = "") -> bool:
         """Whether a task belongs to this board (Scope-A/B boards include the NLP tasks)."""
         if modality == NLP:
             return self.scope in ("A", "B")
         return (modality in self.modalities and (self.paradigm is None or paradigm == self.paradigm)
-                and (self.skill is None or skill == self.skill))
+                and (self.skill is None or skill == self.skill)
+                and (self.skill_group is None or skill_group == self.skill_group))
 
     def describe(self) -> dict[str, Any]:
         return {"id": self.id, "scope": self.scope, "scope_title": SCOPE_TITLES[self.scope], "title": self.title,
                 "modalities": list(self.modalities),
-                "paradigm": self.paradigm, "skill": self.skill, "max_level": self.max_level,
+                "paradigm": self.paradigm, "skill": self.skill, "skill_group": self.skill_group,
+                "skill_group_name": self.skill_group_name or None, "max_level": self.max_level,
                 "level_rule": LEVEL_RULES[self.scope]}
 
 
@@ -81,11 +88,52 @@ def modality_combinations() -> list[tuple[str, ...]]:
     return [c for k in (1, 2, 3) for c in itertools.combinations(MODALITIES, k)]
 
 
-def board_specs(groups: Iterable[tuple[str, str, str]], scope: str | None = None) -> list[BoardSpec]:
-    """Every board (or one scope's), given the tasks' (modality, paradigm, skill) triples.
+_GROUP_PREFIX = {"Image": "I", "Video": "V", "Audio": "A", "3D": "3D"}
+_GROUP_NUMBER = re.compile(r"(.*?)\s*#\s*(\d+)")
 
-    Scope-D has one board per skill present in each modality x paradigm group (NLP has none).
+
+def _group_sort_key(group: str) -> tuple:
+    """Paper groups ("I-C #9" before "I-C #10") first, in number order, then any other names."""
+    m = _GROUP_NUMBER.fullmatch(group)
+    return (0, m[1], int(m[2]), "") if m else (1, "", 0, group)
+
+
+def skill_group_board_id(modality: str, paradigm: str, group: str) -> str:
+    """``scope-d-image-comprehension-17`` for "I-C #17" (the group's own prefix is dropped)."""
+    prefix = f"{_GROUP_PREFIX.get(modality, modality)}-{paradigm[:1].upper()}"
+    rest = group[len(prefix):] if group.upper().startswith(prefix.upper()) else group
+    return f"scope-d-{_slug(modality)}-{paradigm}-{_slug(rest)}"
+
+
+def _scope_d_specs(rows: list[tuple[str, ...]], facet: str) -> list[BoardSpec]:
+    mod_index = lambda m: MODALITIES.index(m) if m in MODALITIES else 99  # noqa: E731
+    if facet == "keyword":
+        skills = sorted({(m, p, s) for m, p, s, *_ in rows if m != NLP and s},
+                        key=lambda t: (mod_index(t[0]), t[1], t[2]))
+        return [BoardSpec(f"scope-d-{_slug(m)}-{p}-{_slug(s)}", "D", f"Scope-D: {m} {p} / {s}", (m,), p, s)
+                for m, p, s in skills]
+    names: dict[tuple[str, str, str], str] = {}
+    for m, p, _, g, name in rows:
+        if m != NLP and g:
+            names.setdefault((m, p, g), name)
+    out = []
+    for (m, p, g), name in sorted(names.items(), key=lambda kv: (mod_index(kv[0][0]), kv[0][1],
+                                                                  _group_sort_key(kv[0][2]))):
+        title = f"Scope-D: {m} {p} / {g}" + (f": {name}" if name else "")
+        out.append(BoardSpec(skill_group_board_id(m, p, g), "D", title, (m,), p, skill_group=g, skill_group_name=name))
+    return out
+
+
+def board_specs(groups: Iterable[tuple[str, ...]], scope: str | None = None, facet: str = "group") -> list[BoardSpec]:
+    """Every board (or one scope's), given each task's (modality, paradigm, skill, skill_group,
+    skill_group_name) (the last two may be left off: no paper-group boards then).
+
+    Scope-D has one board per paper skill group (``skill_group``) present in each modality x paradigm
+    group, or with ``facet="keyword"`` one per keyword ``skill``; NLP has none.
     """
+    if facet not in FACETS:
+        raise InputError(f"unknown Scope-D facet {facet!r}; choose {' or '.join(FACETS)}")
+    rows = [(*g, "", "")[:5] for g in groups]
     specs = [BoardSpec("scope-a", "A", "Scope-A: all modalities", MODALITIES)]
     for combo in modality_combinations():
         specs.append(BoardSpec("scope-b-" + "-".join(_slug(m) for m in combo), "B",
@@ -93,10 +141,13 @@ def board_specs(groups: Iterable[tuple[str, str, str]], scope: str | None = None
     for m in MODALITIES:
         for p in PARADIGMS:
             specs.append(BoardSpec(f"scope-c-{_slug(m)}-{p}", "C", f"Scope-C: {m} {p}", (m,), p))
-    skills = sorted({(m, p, s) for m, p, s in groups if m != NLP and s},
-                    key=lambda t: (MODALITIES.index(t[0]) if t[0] in MODALITIES else 99, t[1], t[2]))
-    for m, p, s in skills:
-        specs.append(BoardSpec(f"scope-d-{_slug(m)}-{p}-{_slug(s)}", "D", f"Scope-D: {m} {p} / {s}", (m,), p, s))
+    specs += _scope_d_specs(rows, facet)
+    ids: dict[str, BoardSpec] = {}
+    for b in specs:
+        if b.id in ids:
+            raise InputError(f"two Scope-D boards would share the id {b.id!r} ({ids[b.id].title!r} and "
+                             f"{b.title!r}); rename one of the skill groups")
+        ids[b.id] = b
     if scope is not None:
         scope = normalise_scope(scope)
         specs = [b for b in specs if b.scope == scope]
@@ -142,10 +193,15 @@ class Board:
         return {**self.spec.describe(), "tasks": self.n_tasks, "rows": self.rows()}
 
 
-def _select_specs(matrix: ResultMatrix, scope: str | None, board_ids: Iterable[str] | None) -> list[BoardSpec]:
-    specs = board_specs(matrix.groups(), scope)
+def _select_specs(matrix: ResultMatrix, scope: str | None, board_ids: Iterable[str] | None,
+                  facet: str = "group") -> list[BoardSpec]:
+    specs = board_specs(matrix.groups(), scope, facet)
     if board_ids is None:
         return specs
+    if scope is None or normalise_scope(scope) == "D":  # a named board may be of either Scope-D facet
+        other = "keyword" if facet == "group" else "group"
+        known = {s.id for s in specs}
+        specs += [s for s in board_specs(matrix.groups(), "D", other) if s.id not in known]
     wanted = {b.lower() for b in board_ids}
     unknown = wanted - {s.id for s in specs}
     if unknown:
@@ -171,13 +227,14 @@ def _ranks(level: np.ndarray, score: np.ndarray, name_rank: np.ndarray) -> tuple
 
 
 def compute_boards(matrix: ResultMatrix, scope: str | None = None,
-                   board_ids: Iterable[str] | None = None) -> list[Board]:
-    """All boards of ``scope`` (every scope when None), optionally only ``board_ids``.
+                   board_ids: Iterable[str] | None = None, facet: str = "group") -> list[Board]:
+    """All boards of ``scope`` (every scope when None), optionally only ``board_ids``. ``facet``:
+    Scope-D boards per paper skill group (``"group"``) or per keyword skill (``"keyword"``).
 
     Every quantity is an array over (models, boards): Scope-A/B boards average compute_levels'
     per-modality S2..S4 with a weight matrix; Scope-C/D boards are task-group means (one matmul).
     """
-    specs = _select_specs(matrix, scope, board_ids)
+    specs = _select_specs(matrix, scope, board_ids, facet)
     lv = compute_levels(matrix.sigma, matrix.sota, matrix.modality, matrix.paradigm,
                         epsilon=1e-6 if matrix.mode == "official" else 0.0)
     n_models, n_boards = len(matrix.models), len(specs)
@@ -203,7 +260,11 @@ def compute_boards(matrix: ResultMatrix, scope: str | None = None,
         for c, j in enumerate(single):
             sp = specs[j]
             inside = (matrix.modality == sp.modalities[0]) & (matrix.paradigm == sp.paradigm)
-            onehot[:, c] = inside & (matrix.skill == sp.skill) if sp.skill is not None else inside
+            if sp.skill_group is not None:
+                inside &= matrix.skill_group == sp.skill_group
+            elif sp.skill is not None:
+                inside &= matrix.skill == sp.skill
+            onehot[:, c] = inside
         counts = onehot.sum(axis=0)
         supported = ~np.isnan(matrix.sigma)
         for k, values in enumerate((np.where(supported, matrix.sigma, 0.0), np.where(lv.wins, matrix.sigma, 0.0))):
@@ -238,9 +299,9 @@ def boards_to_dict(boards: Sequence[Board], matrix: ResultMatrix | None = None) 
 
 
 def leaderboard(paths: Sequence[str | Path], scope: str = "A", board_ids: Iterable[str] | None = None,
-                expect_registry: str | None = None) -> list[Board]:
+                expect_registry: str | None = None, facet: str = "group") -> list[Board]:
     """Convenience: read result files and compute one scope's boards."""
-    return compute_boards(load_results(paths, expect_registry), scope, board_ids)
+    return compute_boards(load_results(paths, expect_registry), scope, board_ids, facet)
 
 
 # -- renderings ---------------------------------------------------------------------------------

@@ -37,9 +37,20 @@ class ResultMatrix:
     registry_sha256: str
     mode: str = "paper"
     provenance: dict[str, Any] = field(default_factory=dict)
+    skill_group: np.ndarray | None = None  # (tasks,) the paper's skill group ("" = none); None = all ""
+    skill_group_name: np.ndarray | None = None
 
-    def groups(self) -> list[tuple[str, str, str]]:
-        return list(zip(self.modality.tolist(), self.paradigm.tolist(), self.skill.tolist()))
+    def __post_init__(self) -> None:
+        blank = np.full(len(self.task_ids), "", dtype=object)
+        if self.skill_group is None:
+            self.skill_group = blank
+        if self.skill_group_name is None:
+            self.skill_group_name = blank.copy()
+
+    def groups(self) -> list[tuple[str, str, str, str, str]]:
+        """Per task: (modality, paradigm, skill, skill_group, skill_group_name), as board_specs takes them."""
+        return list(zip(self.modality.tolist(), self.paradigm.tolist(), self.skill.tolist(),
+                        self.skill_group.tolist(), self.skill_group_name.tolist()))
 
 
 @dataclass
@@ -196,13 +207,15 @@ def matrix_from_reports(reports: Sequence[Any], sources: Sequence[str] | None = 
     if ref is None:  # only evaluate reports: the installed registry's task order (its fingerprint matched)
         table, where0 = block[0], sources[0]
         ids = [t.id for t in table.tasks]
-        meta = [(t.modality, t.paradigm, t.skill or "") for t in table.tasks]
+        meta = [(t.modality, t.paradigm, t.skill or "", t.skill_group or "", t.skill_group_name or "")
+                for t in table.tasks]
         sota_list, sota = block[2].tolist(), np.asarray(block[2], dtype=float)
     else:
         first, where0 = checked[ref][3], sources[ref]
         try:
             ids = [t["id"] for t in first]
-            meta = [(t["modality"], t["paradigm"], t.get("skill") or "") for t in first]
+            meta = [(t["modality"], t["paradigm"], t.get("skill") or "", t.get("skill_group") or "",
+                     t.get("skill_group_name") or "") for t in first]
             sota_list = [t.get("sota_score") for t in first]
         except (TypeError, KeyError) as e:
             raise InputError(f"{where0}: a task row lacks {e}; expected id, modality, paradigm, score, "
@@ -242,9 +255,10 @@ def matrix_from_reports(reports: Sequence[Any], sources: Sequence[str] | None = 
         if other_sota != sota_list and not np.array_equal(
                 _numbers(other_sota, src, ids, "sota_score", bounded=False), sota, equal_nan=True):
             raise InputError(f"{src}: its SoTA scores differ from {where0}'s although the registry is the same")
-    mod, par, skill = (np.array(col, dtype=object) for col in zip(*meta))
+    mod, par, skill, group, group_name = (np.array(col, dtype=object) for col in zip(*meta))
     return ResultMatrix([c[0] for c in checked], sources, ids, mod, par, skill, sigma, sota,
-                        checked[0][1], checked[0][2], _provenance([c[4] for c in checked], checked[0][1]))
+                        checked[0][1], checked[0][2], _provenance([c[4] for c in checked], checked[0][1]),
+                        group, group_name)
 
 
 def load_results(paths: Sequence[str | Path], expect_registry: str | None = None) -> ResultMatrix:

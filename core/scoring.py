@@ -42,6 +42,7 @@ class TaskScore:
         return {
             "id": self.task.id, "name": self.task.name, "modality": self.task.modality,
             "paradigm": self.task.paradigm, "metric": self.task.metric, "skill": self.task.skill,
+            "skill_group": self.task.skill_group, "skill_group_name": self.task.skill_group_name,
             "raw": self.raw, "score": self.sigma, "sota_raw": self.task.sota_metric_unit,
             "sota_score": self.sota_sigma, "win": self.win,
         }

@@ -49,14 +49,16 @@ def known_leaderboards(registry=None) -> dict[str, Any]:
     """Leaderboard id -> :class:`~generallevel.leaderboard.BoardSpec`: the boards of docs/scopes.md.
 
     scope-a; scope-b-<modalities> (image, video, audio, 3d and their 2-/3-way combinations, e.g.
-    scope-b-image-video); scope-c-<modality>-<paradigm> (8); scope-d-<modality>-<paradigm>-<skill>.
+    scope-b-image-video); scope-c-<modality>-<paradigm> (8); scope-d-<modality>-<paradigm>-<n>, one per
+    paper skill group (e.g. scope-d-image-comprehension-17 for "I-C #17").
     Derived from the registry so ids always equal the ``generallevel leaderboard`` board ids.
     """
     from .leaderboard import board_specs
     from .plugins import get_registry
 
     registry = registry or get_registry()
-    return {b.id: b for b in board_specs((t.modality, t.paradigm, t.skill) for t in registry.tasks)}
+    return {b.id: b for b in board_specs((t.modality, t.paradigm, t.skill, t.skill_group, t.skill_group_name)
+                                         for t in registry.tasks)}
 
 
 @dataclass
@@ -235,7 +237,7 @@ def _plan(zf: zipfile.ZipFile, name: str, board, max_member: int, max_total: int
         if placed is None:
             raise InputError(f"{where} is not a prediction file in the layout {LAYOUT}")
         modality, paradigm, folder = placed
-        if not board.includes(modality, paradigm, board.skill or ""):  # skills: checked in _resolve
+        if not board.includes(modality, paradigm, board.skill or "", board.skill_group or ""):  # skills: in _resolve
             group = modality if paradigm == "none" else f"{modality}-{paradigm}"
             raise InputError(f"{where} is a {group} task folder; board {board.id} ({board.title}) does not "
                              f"include {group} tasks")
@@ -267,6 +269,10 @@ def _resolve(member: Member, board, registry, notes: list[str], name: str) -> No
     if board.skill is not None and task.skill != board.skill:
         raise InputError(f"{name}: member {member.path!r}: task {task.name!r} is in skill cluster {task.skill!r}, "
                          f"not {board.skill!r} of board {board.id}")
+    if board.skill_group is not None and task.skill_group != board.skill_group:
+        raise InputError(f"{name}: member {member.path!r}: task {task.name!r} is in skill group "
+                         f"{task.skill_group!r} ({task.skill_group_name}), not {board.skill_group!r} of board "
+                         f"{board.id}")
 
 
 def _check_predictions(path: Path, member: Member, name: str) -> None:

@@ -41,6 +41,8 @@ class Task:
 
     ``sota`` is expressed in ``sota_unit`` (the unit of the official sheet and of official result
     workbooks); :attr:`sota_metric_unit` is the same value converted into the metric's own unit.
+    ``skill_group`` is the paper's skill (e.g. ``"I-C #17"``; a Scope-D board each), with a short
+    ``skill_group_name``; ``skill`` is a keyword cluster (docs/scopes.md).
     """
 
     id: str
@@ -52,6 +54,8 @@ class Task:
     sota_unit: str
     short_name: str = ""
     skill: str = ""
+    skill_group: str = ""
+    skill_group_name: str = ""
     domain: str = ""
     sheet_metric: str = ""
     sheet: str = ""
@@ -68,6 +72,8 @@ class Task:
             raise RegistrationError(f"{where}: name must not be empty")
         self.name = " ".join(str(self.name).split())
         self.short_name = " ".join(str(self.short_name).split())
+        self.skill_group = " ".join(str(self.skill_group).split())
+        self.skill_group_name = " ".join(str(self.skill_group_name).split())
         if self.modality not in MODALITIES:
             raise RegistrationError(f"{where}: modality {self.modality!r} is not one of {MODALITIES}")
         if self.paradigm not in PARADIGMS:
@@ -86,6 +92,7 @@ class Task:
             "id": self.id, "name": self.name, "short_name": self.short_name,
             "modality": self.modality, "paradigm": self.paradigm, "metric": self.metric,
             "sota": self.sota, "sota_unit": self.sota_unit, "skill": self.skill,
+            "skill_group": self.skill_group, "skill_group_name": self.skill_group_name,
             "domain": self.domain, "metric_options": dict(self.metric_options), "plugin": self.plugin,
         }
 
@@ -139,7 +146,7 @@ class TaskCatalog:
             return False
 
     def filter(self, modality: str | None = None, paradigm: str | None = None,
-               skill: str | None = None) -> list[Task]:
+               skill: str | None = None, skill_group: str | None = None) -> list[Task]:
         out = list(self._by_id.values())
         if modality is not None:
             mods = {m.lower(): m for m in MODALITIES}
@@ -152,6 +159,9 @@ class TaskCatalog:
             out = [t for t in out if t.paradigm == paradigm.lower()]
         if skill is not None:
             out = [t for t in out if t.skill.lower() == skill.lower()]
+        if skill_group is not None:
+            key = _task_key(skill_group)
+            out = [t for t in out if _task_key(t.skill_group) == key]
         return out
 
     def __iter__(self):
@@ -161,9 +171,9 @@ class TaskCatalog:
         return len(self._by_id)
 
     def fingerprint(self, metric_formulas: dict[str, str]) -> str:
-        """sha256 of everything that changes a score: tasks (sorted) and their metrics' mappings."""
+        """sha256 of everything that changes a score or a board: tasks (sorted) and their metrics' mappings."""
         rows = [
-            [t.id, t.name, t.modality, t.paradigm, t.metric, t.sota, t.sota_unit, t.skill,
+            [t.id, t.name, t.modality, t.paradigm, t.metric, t.sota, t.sota_unit, t.skill, t.skill_group,
              metric_formulas.get(t.metric, ""), t.metric_options]
             for t in sorted(self._by_id.values(), key=lambda t: t.id)
         ]
@@ -172,7 +182,8 @@ class TaskCatalog:
 
 
 _TASK_FIELDS = {"id", "name", "short_name", "modality", "paradigm", "metric", "sota", "sota_unit",
-                "skill", "domain", "sheet_metric", "sheet", "adapter", "metric_options"}
+                "skill", "skill_group", "skill_group_name", "domain", "sheet_metric", "sheet", "adapter",
+                "metric_options"}
 
 
 def _cache_dir() -> Path:

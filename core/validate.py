@@ -105,7 +105,8 @@ def _check_entry(entry: Any, where: Callable[[str | None], str], registry, repor
     for key in REQUIRED:
         if key not in entry:
             report.add(where(None), f"missing field {key!r}")
-    for key in ("id", "name", "modality", "paradigm", "metric", "sota_unit", "short_name", "skill", "domain"):
+    for key in ("id", "name", "modality", "paradigm", "metric", "sota_unit", "short_name", "skill", "skill_group",
+                "skill_group_name", "domain"):
         if key in entry and not isinstance(entry[key], str):
             report.add(where(key), f"{key} must be a string, got {entry[key]!r}")
     tid = entry.get("id")

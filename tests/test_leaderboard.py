@@ -55,16 +55,22 @@ def _board(boards, bid):
 
 
 def test_board_catalogue():
-    specs = board_specs((t.modality, t.paradigm, t.skill) for t in gl.list_tasks())
+    specs = board_specs((t.modality, t.paradigm, t.skill, t.skill_group, t.skill_group_name)
+                        for t in gl.list_tasks())
     by_scope = {s: [b for b in specs if b.scope == s] for s in "ABCD"}
     assert [b.id for b in by_scope["A"]] == ["scope-a"]
     assert len(by_scope["B"]) == 4 + 6 + 4 == len(modality_combinations())
     assert {"scope-b-image", "scope-b-3d", "scope-b-image-video", "scope-b-video-audio-3d"} <= {b.id for b in by_scope["B"]}
     assert len(by_scope["C"]) == 8 and "scope-c-3d-generation" in {b.id for b in by_scope["C"]}
-    groups = {(t.modality, t.paradigm, t.skill) for t in gl.list_tasks() if t.modality != "NLP"}
-    assert len(by_scope["D"]) == len(groups)
-    assert "scope-d-image-comprehension-question-answering" in {b.id for b in by_scope["D"]}
+    groups = {(t.modality, t.paradigm, t.skill_group) for t in gl.list_tasks() if t.modality != "NLP"}
+    assert len(by_scope["D"]) == len(groups) == 123  # the paper's 145 skills less its 22 NLP ones
+    assert "scope-d-image-comprehension-17" in {b.id for b in by_scope["D"]}
     assert len({b.id for b in specs}) == len(specs)
+    keyword = board_specs(((t.modality, t.paradigm, t.skill) for t in gl.list_tasks()), "D", facet="keyword")
+    assert len(keyword) == len({(t.modality, t.paradigm, t.skill) for t in gl.list_tasks() if t.modality != "NLP"})
+    assert "scope-d-image-comprehension-question-answering" in {b.id for b in keyword}
+    with pytest.raises(InputError, match="facet"):
+        board_specs([], facet="topic")
 
 
 def test_registry_skills_follow_the_documented_rules():
@@ -127,21 +133,23 @@ def test_scope_c_and_d_single_paradigm(reports):
     assert _by_model(_board(boards, "scope-c-image-generation"))["comprehension-only"]["level"] == 1
     assert _by_model(_board(boards, "scope-c-audio-comprehension"))["never-wins"]["level"] == 2
 
-    d = compute_boards(m, "D")
-    covered = {}
-    for b in d:
-        tasks = [i for i, g in enumerate(m.groups()) if g == (b.spec.modalities[0], b.spec.paradigm, b.spec.skill)]
-        assert b.n_tasks == len(tasks) > 0
-        for i in tasks:
-            assert i not in covered
-            covered[i] = b.spec.id
-        rep = reports[0]
-        row = _by_model(b)[rep["model"]]
-        s = [rep["tasks"][i]["score"] or 0.0 for i in tasks]
-        won = [x if rep["tasks"][i]["win"] else 0.0 for x, i in zip(s, tasks)]
-        assert row["level2"] == pytest.approx(np.mean(s)) and row["level3"] == pytest.approx(np.mean(won))
-        assert row["supported"] == sum(rep["tasks"][i]["score"] is not None for i in tasks)
-    assert len(covered) == sum(g[0] != "NLP" for g in m.groups())  # a partition of the non-NLP tasks
+    for facet, col in (("group", 3), ("keyword", 2)):  # paper skill groups; keyword skill clusters
+        d = compute_boards(m, "D", facet=facet)
+        covered = {}
+        for b in d:
+            key = (b.spec.modalities[0], b.spec.paradigm, b.spec.skill_group if col == 3 else b.spec.skill)
+            tasks = [i for i, g in enumerate(m.groups()) if (g[0], g[1], g[col]) == key]
+            assert b.n_tasks == len(tasks) > 0
+            for i in tasks:
+                assert i not in covered
+                covered[i] = b.spec.id
+            rep = reports[0]
+            row = _by_model(b)[rep["model"]]
+            s = [rep["tasks"][i]["score"] or 0.0 for i in tasks]
+            won = [x if rep["tasks"][i]["win"] else 0.0 for x, i in zip(s, tasks)]
+            assert row["level2"] == pytest.approx(np.mean(s)) and row["level3"] == pytest.approx(np.mean(won))
+            assert row["supported"] == sum(rep["tasks"][i]["score"] is not None for i in tasks)
+        assert len(covered) == sum(g[0] != "NLP" for g in m.groups())  # a partition of the non-NLP tasks
 
 
 def test_ranking_level_first_then_score_and_ties():

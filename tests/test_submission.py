@@ -134,8 +134,8 @@ def test_layout_and_board_membership(tmp_path):
     _refused(_zip(tmp_path / "m-scope-c-image-comprehension.zip", {gen: GOOD}), "Image-generation task folder")
     info = check_submission(_zip(tmp_path / "m-scope-b-image.zip", {IMG: GOOD, nlp: GOOD}))
     assert [m.modality for m in info.members] == ["Image", "NLP"]  # NLP gauges Level-5 on Scope-B
-    _refused(_zip(tmp_path / "m-scope-d-image-comprehension-counting.zip", {IMG: GOOD}),
-             "skill cluster 'detection', not 'counting'")
+    _refused(_zip(tmp_path / "m-scope-d-image-comprehension-24.zip", {IMG: GOOD}),
+             r"skill group 'I-C #26' \(Object detection\), not 'I-C #24'")
     _refused(_zip(tmp_path / "m-scope-a.zip", {"image/generation/Bird-Detection/prediction.json": GOOD}),
              "belongs to Image-comprehension")
     odd = "image/comprehension/Not-A-Registered-Task/prediction.json"

@@ -50,7 +50,7 @@ def covers(submitted: dict[str, Any] | None, board: dict[str, Any]) -> bool:
     """Whether predictions made for board ``submitted`` hold every task of ``board``.
 
     A model appears on the boards its submission covers: a scope-a submission on every board, a
-    scope-c-image-comprehension one on that board and its Scope-D skill boards, and so on.
+    scope-c-image-comprehension one on that board and its Scope-D skill-group boards, and so on.
     """
     if submitted is None:
         return False
@@ -60,7 +60,8 @@ def covers(submitted: dict[str, Any] | None, board: dict[str, Any]) -> bool:
         return False
     if submitted["paradigm"] is not None and board["paradigm"] != submitted["paradigm"]:
         return False
-    return submitted["skill"] is None or board["skill"] == submitted["skill"]
+    return ((submitted["skill"] is None or board["skill"] == submitted["skill"])
+            and (submitted.get("skill_group") is None or board.get("skill_group") == submitted["skill_group"]))
 
 
 def _rank(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -82,7 +83,8 @@ def _all_specs() -> list[dict[str, Any]]:
     from ..leaderboard import board_specs
     from ..plugins import get_registry
 
-    return [b.describe() for b in board_specs((t.modality, t.paradigm, t.skill) for t in get_registry().tasks)]
+    return [b.describe() for b in board_specs((t.modality, t.paradigm, t.skill, t.skill_group, t.skill_group_name)
+                                              for t in get_registry().tasks)]
 
 
 def _compute(state) -> dict[str, Any]:
