@@ -92,8 +92,10 @@ def registry_fingerprint() -> str:
     return _registry().fingerprint()
 
 
-def score(results: Any, model: str = "model", **options: Any) -> "ScoreReport":
-    """Score one model from per-task raw scores; see :func:`generallevel.scoring.score`."""
+def score(results: Any, model: str | None = None, **options: Any) -> "ScoreReport":
+    """Score one model from per-task raw scores or a score file's path (CSV, JSON, official result
+    workbook); ``units={"NLP": "fraction"}`` declares a workbook sheet's unit. See
+    :func:`generallevel.scoring.score`."""
     from .scoring import score as _score
 
     return _score(results, model=model, **options)

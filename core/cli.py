@@ -101,24 +101,19 @@ def plugins_cmd(as_json: bool) -> None:
 @click.option("--compat", type=click.Choice(["paper", "official"]), default="paper",
               help="'official' reproduces the official ranker, errors included.")
 @click.option("--assume-percent", is_flag=True, help="Accept percent scores that are all below 1 %.")
+@click.option("--unit", "unit_decls", multiple=True, metavar="SHEET[:COLUMN]=UNIT",
+              help="Workbooks: the unit (percent or fraction) of a sheet's percent-scale cells, e.g. "
+                   "NLP=fraction or '*=percent'; repeatable (docs/scoring.md).")
 @click.option("--expect-registry", metavar="SHA256", help="Refuse to score if the registry fingerprint differs.")
-def score_cmd(results, model, fmt, output, with_tasks, compat, assume_percent, expect_registry) -> None:
+def score_cmd(results, model, fmt, output, with_tasks, compat, assume_percent, unit_decls, expect_registry) -> None:
     """Score a model from per-task raw scores (CSV, JSON or an official result workbook)."""
-    from .readers import read_results
+    from .commands._output import emit
     from .reports import render
     from .scoring import score
 
-    from pathlib import Path
-
-    from .readers.scorefile import model_named_in
-
-    entries, units = read_results(results, model)
-    report = score(entries, model=model or model_named_in(Path(results)) or "model", units=units, assume_percent=assume_percent,
+    report = score(results, model=model, units=list(unit_decls) or None, assume_percent=assume_percent,
                    compat=compat, source=str(results), expect_registry=expect_registry)
-    text = render(report, fmt, include_tasks=with_tasks)
-    from .commands._output import emit
-
-    emit(text, output)
+    emit(render(report, fmt, include_tasks=with_tasks), output)
 
 
 def _add_subcommands() -> None:

@@ -8,7 +8,9 @@ every problem is reported with its file and row; all problems are collected and 
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import numpy as np
@@ -16,7 +18,7 @@ import numpy as np
 from .errors import InputError, UnknownTaskError
 from .levels import MODALITIES, compute_levels
 from .tasks import Task
-from .units import conversion_factor
+from .units import UnitDeclaration, conversion_factor
 
 
 @dataclass
@@ -59,6 +61,8 @@ class ScoreReport:
     provenance: dict[str, Any]
     mode: str = "paper"
     notes: list[str] = field(default_factory=list)
+    # workbook input only: per sheet, the unit its percent-scale cells were read in (see _units_report)
+    units: dict[str, dict[str, Any]] | None = None
 
     def to_dict(self, include_tasks: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -67,6 +71,8 @@ class ScoreReport:
         }
         if self.mode != "paper":
             out["mode"] = self.mode
+        if self.units is not None:
+            out["units"] = self.units
         if include_tasks:
             out["tasks"] = [t.describe() for t in self.tasks]
         return out
@@ -120,16 +126,23 @@ def _is_missing(v: Any) -> bool:
 
 
 def resolve_raw(entries: Iterable[ScoreEntry], table: TaskTable, units: str | None = None,
-                assume_percent: bool = False, source: str = "") -> np.ndarray:
+                assume_percent: bool = False, source: str = "",
+                sheet_units: Mapping[str, UnitDeclaration] | None = None,
+                unit_counts: dict[str | None, int] | None = None) -> np.ndarray:
     """Raw values in each metric's unit, aligned with ``table.tasks`` (NaN = unsupported).
 
     ``units`` ("sheet" or a unit name) applies to entries without their own unit: "sheet" means
-    the unit of the official workbooks (the task's ``sota_unit``).
+    the unit of the official workbooks (the task's ``sota_unit``). ``sheet_units`` (sheet name ->
+    declaration, see :func:`generallevel.units.sheet_units`) overrides, for entries of that sheet
+    (``ScoreEntry.group``) without their own unit, the unit of the cells the sheet writes in percent;
+    a declared sheet is exempt from the all-below-1 check. ``unit_counts``, when given, receives the
+    number of values per sheet that were read in the sheet's percent-scale unit (declared or not).
     """
     raw = np.full(len(table.tasks), np.nan)
     seen: dict[str, str] = {}
     problems: list[str] = []
-    percent_values: list[tuple[str, float]] = []
+    declared = {k.lower(): d for k, d in (sheet_units or {}).items()}
+    percent_values: dict[str | None, list[tuple[str, float]]] = {}
     prefix = f"{source}: " if source else ""
     for e in entries:
         where = f"{prefix}{e.where}" if e.where else prefix.rstrip(": ")
@@ -149,6 +162,10 @@ def resolve_raw(entries: Iterable[ScoreEntry], table: TaskTable, units: str | No
             continue
         metric = table.metrics[table.index[task.id]]
         unit = e.unit or (task.sota_unit if units == "sheet" else units) or metric.unit
+        decl = declared.get(e.group.lower()) if e.group and not e.unit and units == "sheet" else None
+        percent_cell = units == "sheet" and not e.unit and task.sota_unit == "percent"
+        if decl is not None and percent_cell:
+            unit = decl.unit
         try:
             if isinstance(e.value, str):
                 try:
@@ -164,23 +181,36 @@ def resolve_raw(entries: Iterable[ScoreEntry], table: TaskTable, units: str | No
             x = float(value) * conversion_factor(unit, metric.unit)
             metric.check_raw(x)
         except InputError as err:
-            problems.append(f"{where}: task {task.id!r} ({metric.name}): {err}")
+            hint = f" (read as {unit}, declared by {decl.text})" if decl is not None and percent_cell else ""
+            problems.append(f"{where}: task {task.id!r} ({metric.name}){hint}: {err}")
             continue
-        if metric.unit == "percent" and unit == "percent":
-            percent_values.append((where or task.id, x))
+        if percent_cell and unit_counts is not None:
+            unit_counts[e.group] = unit_counts.get(e.group, 0) + 1
+        if metric.unit == "percent" and unit == "percent" and decl is None:
+            percent_values.setdefault(e.group if units == "sheet" else None, []).append((where or task.id, x))
         raw[table.index[task.id]] = x
-    if not assume_percent and percent_values and all(0 <= v <= 1 for _, v in percent_values) \
-            and any(v > 0 for _, v in percent_values):
-        first = ", ".join(w for w, _ in percent_values[:3])
-        problems.append(
-            f"{prefix}every percent-scale score is between 0 and 1 (e.g. {first}): these look like "
-            f"fractions, but the metrics expect percent (82.3, not 0.823). Multiply by 100, give a "
-            f"unit column/field 'fraction', or pass --assume-percent if they really are below 1 %."
-        )
+    if not assume_percent:
+        for group, values in percent_values.items():
+            if all(0 <= v <= 1 for _, v in values) and any(v > 0 for _, v in values):
+                problems.append(_fraction_problem(prefix, group, values))
     if problems:
         head = f"{len(problems)} problem(s) in the scores" + (f" of {source}" if source else "") + ":\n  - "
         raise InputError(head + "\n  - ".join(problems))
     return raw
+
+
+def _fraction_problem(prefix: str, group: str | None, values: list[tuple[str, float]]) -> str:
+    first = ", ".join(w for w, _ in values[:3])
+    if group is None:
+        return (f"{prefix}every percent-scale score is between 0 and 1 (e.g. {first}): these look like "
+                f"fractions, but the metrics expect percent (82.3, not 0.823). Multiply by 100, give a "
+                f"unit column/field 'fraction', or pass --assume-percent if they really are below 1 %.")
+    rows = ", ".join(w.removeprefix(prefix).removeprefix(f"sheet {group} ") for w, _ in values[:3])
+    return (f"{prefix}sheet {group}: every percent-scale score is between 0 and 1 (e.g. {rows}): these look "
+            f"like fractions (the official pipeline writes some sheets, NLP among them, as fractions), but the "
+            f"sheet's unit is percent (82.3, not 0.823). Declare the sheet's unit: --unit {group}=fraction "
+            f"(Python: units={{{group!r}: 'fraction'}}), or --unit {group}=percent if they really are below 1 %; "
+            f"see docs/scoring.md#units-of-a-workbook")
 
 
 def normalise(raw: np.ndarray, table: TaskTable) -> np.ndarray:
@@ -241,22 +271,82 @@ def check_registry(expect_registry: str | None, registry=None) -> None:
         )
 
 
-def score(results: Any, model: str = "model", units: str | None = None, assume_percent: bool = False,
-          compat: str | None = None, source: str = "", expect_registry: str | None = None) -> ScoreReport:
+def score(results: Any, model: str | None = None, units: str | Mapping[str, str] | None = None,
+          assume_percent: bool = False, compat: str | None = None, source: str = "",
+          expect_registry: str | None = None) -> ScoreReport:
     """Score one model.
 
-    results: {task id or name: raw score} or an iterable of ScoreEntry / (task, value[, unit]).
+    results: {task id or name: raw score}, an iterable of ScoreEntry / (task, value[, unit]), or the
+    path of a score file (CSV, JSON or an official result workbook, whose column ``model`` is scored).
     Missing tasks and None values are unsupported tasks (score 0). ``compat="official"`` reproduces
-    the official ranker's numbers, including its known errors (see docs/official-differences.md).
+    the official ranker's numbers, including its known errors (see docs/official-differences.md);
+    it takes the numbers as they are (no check for fractions where percent is expected).
+
+    units: a unit name (or "sheet") for entries without their own unit; or, for workbooks, a mapping
+    declaring the unit of the percent-scale cells per sheet and/or model column:
+    ``{"NLP": "fraction"}``, ``{"*": "percent"}``, ``{"NLP:my-model": "fraction"}`` (docs/scoring.md).
     """
     table = task_table()
     check_registry(expect_registry, table.registry)
-    raw = resolve_raw(_entries(results), table, units=units, assume_percent=assume_percent, source=source)
-    if compat in (None, "paper"):
-        return build_report(model, raw, normalise(raw, table), table.sota_sigma, table)
-    if compat == "official":
+    if compat not in (None, "paper", "official"):
+        raise InputError(f"unknown compat mode {compat!r}; use 'paper' or 'official'")
+    base: str | None = None
+    if isinstance(results, (str, os.PathLike)):
+        from .readers import read_results
+        from .readers.scorefile import model_named_in
+
+        entries, base = read_results(results, model)
+        source = source or str(results)
+        model = model or model_named_in(Path(results))
+    else:
+        entries = _entries(results)
+    declarations = None
+    if isinstance(units, Mapping) or (units is not None and not isinstance(units, str)):
+        from .units import parse_unit_declarations
+
+        declarations = parse_unit_declarations(units)
+        if base is None and not any(e.group for e in entries):
+            raise InputError((f"{source}: " if source else "") + "unit declarations (SHEET=UNIT) apply to "
+                             "the sheets of an official result workbook; in CSV or JSON give a row its unit "
+                             "(a `unit` column or field)")
+        base = "sheet"
+    elif units is not None:
+        if base == "sheet" and units != "sheet":
+            raise InputError(f"{source}: declare a workbook's units per sheet, e.g. units={{'*': {units!r}}} "
+                             f"(--unit '*={units}')")
+        base = units
+    model = model or "model"
+    official = compat == "official"
+    workbook = base == "sheet" and any(e.group for e in entries)
+    declared = {}
+    if declarations is not None:
+        from .units import sheet_units
+
+        declared = sheet_units(declarations, model)
+    counts: dict[str | None, int] = {}
+    raw = resolve_raw(entries, table, units=base, assume_percent=assume_percent or official, source=source,
+                      sheet_units=declared, unit_counts=counts)
+    if official:
         from .compat_official import official_sigma
 
         sigma, sota_sigma = official_sigma(raw, table)
-        return build_report(model, raw, sigma, sota_sigma, table, mode="official")
-    raise InputError(f"unknown compat mode {compat!r}; use 'paper' or 'official'")
+        report = build_report(model, raw, sigma, sota_sigma, table, mode="official")
+    else:
+        report = build_report(model, raw, normalise(raw, table), table.sota_sigma, table)
+    if workbook:
+        report.units = _units_report(declared, counts, checked=not (assume_percent or official))
+    return report
+
+
+def _units_report(declared: Mapping[str, UnitDeclaration], counts: Mapping[str | None, int],
+                  checked: bool) -> dict[str, dict[str, Any]]:
+    """Per workbook sheet: the unit its percent-scale cells were read in, and why."""
+    from .readers.workbook import SHEETS
+
+    counts_lower = {str(k).lower(): v for k, v in counts.items() if k}
+    out = {}
+    for sheet in SHEETS:
+        d = declared.get(sheet)
+        out[sheet] = {"unit": d.unit if d else "percent", "declared": d.text if d else None,
+                      "values": counts_lower.get(sheet.lower(), 0), "checked": checked and d is None}
+    return out

@@ -100,12 +100,18 @@ def official_levels(sota_path, result_path, model):
         per[modality] = (l2, l3, l4)
     n = len(per)
     final = {f"level{k + 2}": sum(v[k] for v in per.values()) / n for k in range(3)}
+    s_l = official_s_l(sota_wb, res_wb, model)
+    final["level5"] = final["level4"] * s_l / 100
+    return final, per
+
+
+def official_s_l(sota_wb, res_wb, model):
+    """S_L as the official ranker computes it: the NLP sheet's numbers compared as they are (a model
+    column written as fractions against the percent SoTA), only the model's RMSE normalised (T=5)."""
     metrics, sota = _rows(sota_wb["NLP"])
     _, scores = _rows(res_wb["NLP"], model)
     for i, m in enumerate(metrics):
         if str(m).upper() == "RMSE":
             scores[i] = (2 / (1 + math.exp(-5 / scores[i])) - 1) * 100
     pairs = [(s, m) for s, m in zip(sota, scores) if s != INF and m != INF]
-    s_l = sum(m if m >= s else 0 for s, m in pairs) / len(sota) if pairs else 0.0
-    final["level5"] = final["level4"] * s_l / 100 if pairs else 0.0
-    return final, per
+    return sum(m if m >= s else 0 for s, m in pairs) / len(sota) if pairs else 0.0

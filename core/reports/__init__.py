@@ -34,9 +34,32 @@ def to_markdown(report) -> str:
            f"| {lv['level2']:.2f} | {lv['level3']:.2f} | {lv['level4']:.2f} | {lv['level5']:.2f} |", "",
            "| " + " | ".join(HEAD) + " |", "|" + "|".join(["---"] + ["---:"] * (len(HEAD) - 1)) + "|"]
     out += ["| " + " | ".join(r) + " |" for r in _rows(report)]
-    out += ["", f"S_L = {report.nlp['s_l']:.2f}, w_L = {report.nlp['w_l']:.4f}", "",
-            _provenance_line(report)]
+    out += ["", f"S_L = {report.nlp['s_l']:.2f}, w_L = {report.nlp['w_l']:.4f}", ""]
+    if getattr(report, "units", None):
+        out += [units_line(report.units), ""]
+    out += [_provenance_line(report)]
     return "\n".join(out) + "\n"
+
+
+def units_line(units) -> str:
+    """One line stating how a workbook's percent-scale cells were read (the report's ``units``)."""
+    groups: dict[tuple, list[tuple[str, int]]] = {}
+    for sheet, u in units.items():
+        groups.setdefault((u["unit"], u["declared"], u["checked"]), []).append((sheet, u["values"]))
+    ordered = sorted(groups.items(), key=lambda kv: len(kv[1]))
+    parts = []
+    for i, ((unit, declared, checked), items) in enumerate(ordered):
+        if len(items) == len(units):
+            where = "every sheet"
+        elif i == len(ordered) - 1 and len(items) > 1:
+            where = f"the other {len(items)} sheets"
+        else:
+            where = ", ".join(s for s, _ in items)
+        n = sum(v for _, v in items)
+        why = f"declared {declared}" if declared else \
+            "the sheet's unit, " + ("checked for fractions" if checked else "taken as is")
+        parts.append(f"{unit} in {where} ({why}; {n} value{'' if n == 1 else 's'})")
+    return "Workbook percent-scale cells read as: " + "; ".join(parts)
 
 
 def _provenance_line(report) -> str:
@@ -57,7 +80,10 @@ def to_table(report) -> str:
     out = [f"Model: {report.model}    Level: {report.level}" + ("   [official-compatible mode]" if report.mode == "official" else ""),
            f"Level-2 {lv['level2']:.2f}   Level-3 {lv['level3']:.2f}   Level-4 {lv['level4']:.2f}   Level-5 {lv['level5']:.2f}",
            "", format_table(HEAD, _rows(report)), "",
-           f"NLP: S_L {report.nlp['s_l']:.2f}  w_L {report.nlp['w_l']:.4f}", _provenance_line(report)]
+           f"NLP: S_L {report.nlp['s_l']:.2f}  w_L {report.nlp['w_l']:.4f}"]
+    if getattr(report, "units", None):
+        out.append(units_line(report.units))
+    out.append(_provenance_line(report))
     return "\n".join(out) + "\n"
 
 

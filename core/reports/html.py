@@ -157,14 +157,20 @@ def _g(x: Any) -> str:
     return "-" if x is None else f"{x:.4g}"
 
 
-def _provenance(p: Mapping[str, Any], mode: str) -> str:
+def _provenance(p: Mapping[str, Any], mode: str, units: Mapping[str, Any] | None = None) -> str:
     plugins = p.get("plugins") or {}
+    extra = ""
+    if units:
+        from . import units_line
+
+        extra = (f"<dt>Workbook percent-scale cells read as</dt>"
+                 f"<dd>{escape(units_line(units).split(': ', 1)[1])}</dd>")
     items = "".join(f"<li>{escape(str(n))}: {escape(str(v.get('distribution', '')))} "
                     f"{escape(str(v.get('version', '')))}</li>" for n, v in sorted(plugins.items()))
     return ("<h2 id=\"provenance\">Provenance</h2><div class=\"panel prov\"><dl>"
             f"<dt>generallevel</dt><dd>{escape(str(p.get('generallevel', '?')))}</dd>"
             f"<dt>Task registry (sha256)</dt><dd class=\"sha\">{escape(str(p.get('registry_sha256', '?')))}</dd>"
-            f"<dt>Scoring mode</dt><dd>{escape(mode)}</dd>"
+            f"<dt>Scoring mode</dt><dd>{escape(mode)}</dd>{extra}"
             f"<dt>Plugins ({len(plugins)})</dt><dd><ul>{items}</ul></dd></dl></div>")
 
 
@@ -217,7 +223,7 @@ def render_html(report: Any) -> str:
         body.append(_tasks_section(d["tasks"]))
     else:
         body.append("<p class=\"note\">Per-task rows are not in this report (score with --tasks to include them).</p>")
-    body.append(_provenance(d.get("provenance", {}), mode))
+    body.append(_provenance(d.get("provenance", {}), mode, d.get("units")))
     return _page(f"General-Level report: {d['model']}", "".join(body))
 
 
