@@ -19,6 +19,7 @@ from .errors import (
     GeneralLevelError, InputError, MissingDependencyError, PluginLoadError, RegistrationError,
     UnknownMetricError, UnknownTaskError,
 )
+from .annotation_types import AnnotationType
 from .extractors import Extractor, UnknownExtractorError
 from .hookspecs import hookimpl
 from .metrics import Metric
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "GeneralLevelError", "InputError", "MissingDependencyError", "PluginLoadError",
     "RegistrationError", "UnknownMetricError", "UnknownTaskError", "UnknownExtractorError", "Metric",
-    "Task", "Extractor", "hookimpl", "get_metric", "list_metrics", "get_task", "list_tasks",
+    "Task", "Extractor", "AnnotationType", "hookimpl", "get_metric", "list_metrics", "get_task", "list_tasks",
     "get_extractor", "list_extractors", "score", "registry_fingerprint", "__version__",
 ]
 

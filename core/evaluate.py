@@ -21,10 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from .adapters import MISSING, adapt
+from .annotation_types import check_known
 from .errors import InputError, UnknownTaskError
 from .readers.benchfolder import (
     ANNOTATION, LAYOUT, PREDICTION, TaskFolder, read_annotation, read_predictions, scan_tree,
 )
+from .typed_adapter import NotWritten, is_typed, typed_adapt
 from .scoring import ScoreEntry, ScoreReport, check_registry, score
 
 FIRST = 5  # how many ids a problem report lists
@@ -77,6 +79,9 @@ class TaskResult:
     duplicates: IdProblem = field(default_factory=IdProblem)
     error: str | None = None
     problems: list[str] = field(default_factory=list)
+    annotation_type: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # how it was scored, where that is not the obvious way
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -86,6 +91,8 @@ class TaskResult:
             "instances": {"annotated": self.annotated, "predicted": self.predicted, "scored": self.scored},
             "missing_ids": self.missing.describe(), "unknown_ids": self.unknown.describe(),
             "duplicate_ids": self.duplicates.describe(), "error": self.error, "problems": list(self.problems),
+            "annotation_type": self.annotation_type, "metric_options": _jsonable(self.options),
+            "notes": list(self.notes),
         }
 
 
@@ -123,8 +130,13 @@ class EvaluationResult:
         return out
 
 
+def _jsonable(options: dict[str, Any]) -> dict[str, Any]:
+    """Metric options as the report can hold them (a callable option is named, not serialised)."""
+    return {k: v if isinstance(v, (str, int, float, bool, list, type(None))) else repr(v) for k, v in options.items()}
+
+
 # -- one task (runs in a worker process) -------------------------------------------------------
-_CATALOGS: tuple[Any, Any] | None = None  # (TaskCatalog, MetricCatalog) given to worker processes
+_CATALOGS: tuple[Any, Any, Any] | None = None  # (tasks, metrics, annotation types) given to worker processes
 
 
 def _one_thread() -> Any:
@@ -145,24 +157,24 @@ def _one_thread() -> Any:
     return threadpool_limits(1)
 
 
-def _init_worker(catalogs: tuple[Any, Any]) -> None:
+def _init_worker(catalogs: tuple[Any, Any, Any]) -> None:
     global _CATALOGS
     _CATALOGS = catalogs
     _one_thread()
 
 
-def _catalogs() -> tuple[Any, Any]:
+def _catalogs() -> tuple[Any, Any, Any]:
     if _CATALOGS is not None:
         return _CATALOGS
     from .plugins import get_registry
 
     reg = get_registry()
-    return reg.tasks, reg.metrics
+    return reg.tasks, reg.metrics, reg.types
 
 
 def _resolve_task(annotation: dict, folder: TaskFolder, path: Path):
     """The registry task named by the annotation's "task" field, falling back to the folder name."""
-    tasks, _ = _catalogs()
+    tasks = _catalogs()[0]
     tried = []
     for name in (annotation.get("task"), folder.name):
         if not name:
@@ -199,11 +211,17 @@ def _join(records: list[dict], preds: list[tuple[str, Any]], res: TaskResult) ->
     return aligned
 
 
-def evaluate_folder(folder: TaskFolder, prediction: Path | None) -> TaskResult:
-    """Evaluate one task folder; every error becomes a failed :class:`TaskResult`, never an exception."""
+def evaluate_folder(folder: TaskFolder, prediction: Path | None, official: bool = False) -> TaskResult:
+    """Evaluate one task folder; every error becomes a failed :class:`TaskResult`, never an exception.
+
+    ``official``: read typed annotations as the official code does (``--compat official``).
+    """
     res = TaskResult(folder=folder.rel, status="failed", group=folder.group)
     try:
-        _evaluate_into(res, folder, prediction)
+        _evaluate_into(res, folder, prediction, official)
+    except NotWritten as e:  # the official pipeline writes no value: the task is unsupported there
+        res.status, res.raw = "unsupported", None
+        res.problems.append(str(e))
     except Exception as e:  # noqa: BLE001 - one bad task must not lose the others
         res.status = "failed"
         res.raw = None
@@ -211,7 +229,7 @@ def evaluate_folder(folder: TaskFolder, prediction: Path | None) -> TaskResult:
     return res
 
 
-def _evaluate_into(res: TaskResult, folder: TaskFolder, prediction: Path | None) -> None:
+def _evaluate_into(res: TaskResult, folder: TaskFolder, prediction: Path | None, official: bool) -> None:
     path = folder.path / ANNOTATION
     annotation = read_annotation(path)
     records: list[dict] = annotation["data"]
@@ -232,7 +250,9 @@ def _evaluate_into(res: TaskResult, folder: TaskFolder, prediction: Path | None)
     if prediction is None:
         res.status = "unsupported"
         return
-    preds = read_predictions(prediction)
+    header: dict[str, Any] = {}
+    preds = read_predictions(prediction, header)
+    _compare_header(header, annotation, prediction, res)
     res.predicted = len(preds)
     aligned = _join(records, preds, res)
     if res.unknown.count:
@@ -242,44 +262,70 @@ def _evaluate_into(res: TaskResult, folder: TaskFolder, prediction: Path | None)
                          f"each id must be predicted once")
     if res.missing.count == len(records):
         raise InputError(f"{prediction}: none of the {len(records)} annotation ids has a prediction")
-    if res.missing.count:
-        res.problems.append(f"{res.missing.text()} annotation id(s) without a prediction; scored as wrong answers")
-    _, metrics = _catalogs()
+    _, metrics, types = _catalogs()
     metric = metrics.get(task.metric)
-    preds_in, refs_in, options = adapt(task, records, aligned)
-    res.raw = metric.compute(preds_in, refs_in, **{**task.metric_options, **options})
-    res.scored = len(records)
+    atype = types.find(task.modality, annotation.get("type")) if is_typed(task) else None
+    if res.missing.count:
+        fate = "left out (--compat official)" if official and atype is not None else "scored as wrong answers"
+        res.problems.append(f"{res.missing.text()} annotation id(s) without a prediction; {fate}")
+    if atype is not None:
+        note = check_known(types, task.modality, annotation.get("type"), path)
+        if note:
+            res.problems.append(note)
+        res.annotation_type = atype.name
+        typed = typed_adapt(atype, task, metrics, types, records, aligned, official)
+        res.notes += typed.notes
+        res.options = typed.options
+        preds_in, refs_in, options = typed.predictions, typed.references, typed.options
+        res.scored = len(records) - typed.skipped
+    else:
+        preds_in, refs_in, adapter_options = adapt(task, records, aligned)
+        options = res.options = {**task.metric_options, **adapter_options}
+        res.scored = len(records)
+    res.raw = metric.compute(preds_in, refs_in, **options)
     res.status = "scored"
 
 
+def _compare_header(header: dict[str, Any], annotation: dict, prediction: Path, res: TaskResult) -> None:
+    """A prediction file's own task/type that disagree with its annotation are worth a problem line."""
+    for key in ("task", "type"):
+        mine, theirs = header.get(key), annotation.get(key)
+        if isinstance(mine, str) and isinstance(theirs, str) and mine.strip().casefold() != theirs.strip().casefold():
+            res.problems.append(f"{prediction}: the prediction file's {key} {mine!r} differs from the "
+                                f"annotation's {theirs!r}; the annotation's is used")
+
+
 # -- the whole tree ----------------------------------------------------------------------------
-def _pairs(dataset: Path, predictions: Path) -> tuple[list[tuple[TaskFolder, Path | None]], list[str]]:
+def _pairs(dataset: Path, predictions: Path, filename: str = PREDICTION,
+           ) -> tuple[list[tuple[TaskFolder, Path | None]], list[str]]:
     folders, problems = scan_tree(dataset, ANNOTATION)
     if not folders:
         raise InputError(f"{dataset}: no task folders found; expected {LAYOUT.format(file=ANNOTATION)}")
-    pred_folders, pred_problems = scan_tree(predictions, PREDICTION)
+    if predictions.resolve() == dataset.resolve():  # the official layout: predictions beside annotations
+        return [(f, f.path / filename if (f.path / filename).is_file() else None) for f in folders], problems
+    pred_folders, pred_problems = scan_tree(predictions, filename)
     problems += pred_problems
     by_key: dict[tuple[str, str, str], TaskFolder] = {}
     for pf in pred_folders:
         if pf.key in by_key:
-            problems.append(f"{pf.path / PREDICTION}: the same task folder as {by_key[pf.key].rel!r} "
+            problems.append(f"{pf.path / filename}: the same task folder as {by_key[pf.key].rel!r} "
                             f"(names differ only in case); ignored")
         else:
             by_key[pf.key] = pf
     keys = {f.key for f in folders}
     for pf in pred_folders:
         if pf.key not in keys:
-            problems.append(f"{pf.path / PREDICTION}: no task folder {pf.rel!r} in the dataset; ignored")
-    pairs = [(f, by_key[f.key].path / PREDICTION if f.key in by_key else None) for f in folders]
+            problems.append(f"{pf.path / filename}: no task folder {pf.rel!r} in the dataset; ignored")
+    pairs = [(f, by_key[f.key].path / filename if f.key in by_key else None) for f in folders]
     return pairs, problems
 
 
 def _run(pairs: list[tuple[TaskFolder, Path | None]], jobs: int, progress: bool,
-         notes: list[str]) -> list[TaskResult]:
+         notes: list[str], official: bool = False) -> list[TaskResult]:
     bar = _progress_bar(len(pairs), progress)
     try:
         if jobs > 1 and len(pairs) > 1:
-            results = _run_parallel(pairs, jobs, bar, notes)
+            results = _run_parallel(pairs, jobs, bar, notes, official)
             if results is not None:
                 return results
         saved_omp = os.environ.get("OMP_NUM_THREADS")
@@ -288,7 +334,7 @@ def _run(pairs: list[tuple[TaskFolder, Path | None]], jobs: int, progress: bool,
         try:
             out = []
             for f, p in pairs:
-                out.append(evaluate_folder(f, p))
+                out.append(evaluate_folder(f, p, official))
                 bar.update(1)
             return out
         finally:  # give the caller's process its thread settings back
@@ -304,13 +350,13 @@ def _run(pairs: list[tuple[TaskFolder, Path | None]], jobs: int, progress: bool,
         bar.close()
 
 
-def _run_parallel(pairs, jobs: int, bar, notes: list[str]) -> list[TaskResult] | None:
+def _run_parallel(pairs, jobs: int, bar, notes: list[str], official: bool = False) -> list[TaskResult] | None:
     import multiprocessing
 
     from .plugins import get_registry
 
     reg = get_registry()
-    catalogs = (reg.tasks, reg.metrics)
+    catalogs = (reg.tasks, reg.metrics, reg.types)
     ctx = multiprocessing.get_context()
     if ctx.get_start_method() != "fork":
         try:
@@ -323,7 +369,7 @@ def _run_parallel(pairs, jobs: int, bar, notes: list[str]) -> list[TaskResult] |
     order = sorted(range(len(pairs)), key=lambda i: -_input_bytes(*pairs[i]))
     with ProcessPoolExecutor(max_workers=min(jobs, len(pairs)), mp_context=ctx,
                              initializer=_init_worker, initargs=(catalogs,)) as pool:
-        futures = {pool.submit(evaluate_folder, *pairs[i]): i for i in order}
+        futures = {pool.submit(evaluate_folder, *pairs[i], official): i for i in order}
         for fut in as_completed(futures):
             i = futures[fut]
             try:
@@ -376,26 +422,44 @@ def _finish(results: list[TaskResult], report: ScoreReport) -> None:
             r.score, r.win = row.sigma, row.win
 
 
-def evaluate(dataset: str | Path, predictions: str | Path, model: str | None = None, *,
+def evaluate(dataset: str | Path, predictions: str | Path | None = None, model: str | None = None, *,
              jobs: int | None = None, strict: bool = False, progress: bool | None = None,
-             compat: str | None = None, expect_registry: str | None = None) -> EvaluationResult:
+             compat: str | None = None, expect_registry: str | None = None,
+             prediction_file: str = PREDICTION) -> EvaluationResult:
     """Evaluate ``predictions`` (a mirrored tree of prediction.json files) on a General-Bench tree.
 
-    model: the report's model name (default: the predictions folder's name). jobs: worker
+    predictions: the mirrored tree; None (or the dataset folder itself) reads the prediction files
+    beside each annotation.json, the official layout. prediction_file: their file name (the official
+    ``register.py -p``). model: the report's model name (default: the predictions folder's name). jobs: worker
     processes (default: all cores; 1 = in this process). progress: a tqdm bar on stderr (default:
     only when stderr is a terminal). strict: raise :class:`InputError` listing every failed task and
     problem instead of reporting them. compat / expect_registry: as for :func:`generallevel.score`.
     """
     check_registry(expect_registry)  # before any work: a wrong registry must not cost a whole run
-    dataset, predictions = Path(dataset), Path(predictions)
-    pairs, problems = _pairs(dataset, predictions)
+    _check_file_name(prediction_file)
+    dataset = Path(dataset)
+    notes: list[str] = []
+    if predictions is None or Path(predictions).resolve() == dataset.resolve():
+        predictions = dataset
+        if not scan_tree(dataset, ANNOTATION)[0]:
+            raise InputError(f"{dataset}: no task folders found; expected {LAYOUT.format(file=ANNOTATION)}")
+        found = scan_tree(dataset, prediction_file)[0]
+        if not found:
+            raise InputError(f"{dataset}: no {prediction_file} beside any annotation.json; pass --predictions DIR "
+                             f"(prediction files in the layout of the dataset) or write them into the task folders")
+        notes.append(f"predictions read from the {len(found)} {prediction_file} file(s) inside the dataset tree "
+                     f"{dataset} (the official layout)")
+        if model is None:
+            notes.append("no --model given: the report names the model 'model'")
+            model = "model"
+    predictions = Path(predictions)
+    pairs, problems = _pairs(dataset, predictions, prediction_file)
     jobs = (os.cpu_count() or 1) if jobs is None else jobs
     if jobs < 1:
         raise InputError(f"jobs must be at least 1, got {jobs}")
     if progress is None:
         progress = sys.stderr.isatty()
-    notes: list[str] = []
-    results = _run(pairs, jobs, progress, notes)
+    results = _run(pairs, jobs, progress, notes, compat == "official")
     first: dict[str, str] = {}
     for r in results:  # two folders for one task: the first (in folder order) counts
         if r.task_id is None or r.status == "failed":
@@ -417,6 +481,13 @@ def evaluate(dataset: str | Path, predictions: str | Path, model: str | None = N
             raise InputError(f"{len(issues)} problem(s) while evaluating {predictions} on {dataset} "
                              f"(strict mode):\n  - " + "\n  - ".join(issues))
     return result
+
+
+def _check_file_name(name: str) -> None:
+    if not isinstance(name, str) or not name.endswith(".json") or "/" in name or "\\" in name or name.startswith("."):
+        raise InputError(f"prediction file name must be a plain *.json file name, got {name!r}")
+    if name == ANNOTATION:
+        raise InputError(f"the prediction file cannot be named {ANNOTATION}")
 
 
 def evaluate_demo(**options: Any) -> EvaluationResult:

@@ -56,3 +56,16 @@ def register_extractors(register: Callable) -> None:
     Must stay cheap and offline: declare metadata and a lazy ``factory`` ("module:attr" or a
     callable) that builds the model on first use; never load or download weights here.
     """
+
+
+@hookspec
+def register_annotation_types(register: Callable) -> None:
+    """Register annotation types: call ``register(AnnotationType(...))`` once per type.
+
+    An annotation file's ``type`` ("Summarization", "ner", ...) says where its items keep the
+    reference (``output.summary``, ``output.response.content``, ...) and which metric convention
+    scores them; ``evaluate`` reads typed annotations accordingly (docs/evaluate.md, "Annotation
+    types"). Types are declared data, looked up per modality by a forgiving name key; a name
+    another plugin already registered for the same modality is refused, naming both plugins.
+    ``generallevel.annotation_types.load_declarations(path)`` reads a TOML table of them.
+    """

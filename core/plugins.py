@@ -17,13 +17,14 @@ import os
 import warnings
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, Callable
 
 import pluggy
 
 from . import hookspecs
 from ._version import version as _gl_version
 from .errors import PluginLoadError, RegistrationError
+from .annotation_types import AnnotationType, TypeCatalog
 from .extractors import Extractor, ExtractorCatalog
 from .metrics import Metric, MetricCatalog
 from .tasks import Task, TaskCatalog
@@ -47,6 +48,7 @@ class PluginInfo:
     metrics: list[str] = field(default_factory=list)
     tasks: list[str] = field(default_factory=list)
     extractors: list[str] = field(default_factory=list)
+    annotation_types: list[str] = field(default_factory=list)
     error: str | None = None
 
     def describe(self) -> dict[str, Any]:
@@ -62,6 +64,8 @@ class PluginInfo:
         }
         if self.extractors or "register_extractors" in self.hooks:
             row["extractors"] = self.extractors
+        if self.annotation_types or "register_annotation_types" in self.hooks:
+            row["annotation_types"] = self.annotation_types
         return row
 
 
@@ -76,6 +80,18 @@ def _allowed_external() -> set[str] | None:
     return {p.strip().lower() for p in raw.split(",") if p.strip()}
 
 
+def _collector(hook: str, cls: type, bucket: list, info: PluginInfo) -> Callable[[Any], None]:
+    """The ``register`` callable a hook receives: checks the type, tags the plugin, collects."""
+    def register(obj: Any) -> None:
+        if not isinstance(obj, cls):
+            raise RegistrationError(f"{hook} expects {cls.__name__} objects, got {type(obj).__name__}")
+        obj.plugin = info.name
+        if hasattr(obj, "plugin_version"):
+            obj.plugin_version = info.version
+        bucket.append(obj)
+    return register
+
+
 class Registry:
     """Everything the plugins registered: metrics, tasks, extractors and a record of each plugin."""
 
@@ -85,6 +101,7 @@ class Registry:
         self.metrics = MetricCatalog()
         self.tasks = TaskCatalog()
         self.extractors = ExtractorCatalog()
+        self.types = TypeCatalog()
         self.plugins: dict[str, PluginInfo] = {}
         self._fingerprint: str | None = None
         self._pending_tasks: list[Task] = []  # added by finalize_tasks once every metric is known
@@ -126,28 +143,11 @@ class Registry:
         metrics: list[Metric] = []
         tasks: list[Task] = []
         extractors: list[Extractor] = []
-
-        def register_metric(metric: Metric) -> None:
-            if not isinstance(metric, Metric):
-                raise RegistrationError(f"register_metrics expects Metric objects, got {type(metric).__name__}")
-            metric.plugin, metric.plugin_version = info.name, info.version
-            metrics.append(metric)
-
-        def register_task(task: Task) -> None:
-            if not isinstance(task, Task):
-                raise RegistrationError(f"register_tasks expects Task objects, got {type(task).__name__}")
-            task.plugin = info.name
-            tasks.append(task)
-
-        def register_extractor(ext: Extractor) -> None:
-            if not isinstance(ext, Extractor):
-                raise RegistrationError(
-                    f"register_extractors expects Extractor objects, got {type(ext).__name__}")
-            ext.plugin, ext.plugin_version = info.name, info.version
-            extractors.append(ext)
-
-        hooks = (("register_metrics", register_metric), ("register_tasks", register_task),
-                 ("register_extractors", register_extractor))
+        types: list[AnnotationType] = []
+        hooks = (("register_metrics", _collector("register_metrics", Metric, metrics, info)),
+                 ("register_tasks", _collector("register_tasks", Task, tasks, info)),
+                 ("register_extractors", _collector("register_extractors", Extractor, extractors, info)),
+                 ("register_annotation_types", _collector("register_annotation_types", AnnotationType, types, info)))
         try:
             for hook, reg in hooks:
                 for impl in getattr(self.pm.hook, hook).get_hookimpls():
@@ -157,13 +157,17 @@ class Registry:
                 self.metrics.add(m)
             for x in extractors:
                 self.extractors.add(x)
+            for t in types:
+                self.types.add(t)
         except Exception as e:  # noqa: BLE001
             self._rollback(metrics, extractors)
+            self.types = self.types.without({id(t) for t in types})
             self.pm.unregister(module)
             self._fail(info, "register", e)
             return info
         info.metrics = [m.name for m in metrics]
         info.extractors = [x.name for x in extractors]
+        info.annotation_types = [t.name for t in types]
         self._pending_tasks.extend(tasks)
         info.tasks = [t.id for t in tasks]
         return info

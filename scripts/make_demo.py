@@ -192,13 +192,13 @@ def tasks(rng: np.random.RandomState) -> list[tuple[str, str, Callable[[], tuple
         ("3d-point-cloud-completion", "completion", lambda: point_clouds("pcc", rng)),
         ("text-to-3d-living-and-arts-point-cloud-generation", "generation", lambda: paired_embeddings(
             "t23d", rng, ["a wooden chair", "a ceramic vase", "a guitar", "a sofa", "a teapot", "a lamp"], 8, 0.2)),
-        ("commonsense-reasoning", "multiple choice", lambda: text_only(
+        ("commonsense-reasoning", "MultipleChoiceQA", lambda: text_only(
             "csr", ["Where do you keep milk cold? (A) oven (B) fridge", "What do you use to cut paper? (A) scissors (B) spoon",
                     "When it rains you open (A) an umbrella (B) a book", "Fish live in (A) trees (B) water",
                     "You sleep on (A) a bed (B) a stove", "Ice is (A) hot (B) cold",
                     "To see in the dark use (A) a torch (B) a fork", "Bread is made from (A) flour (B) sand"],
             ["B", "A", "A", "B", "A", "B", "A", "A"], ["B", "A", "A", "B", "A", "B", "B", "A"])),
-        ("multi-hop-question-answering", "question answering", lambda: text_only(
+        ("multi-hop-question-answering", "OpenQA", lambda: text_only(
             "mhqa", ["Which river flows through the capital of France?", "Who wrote the novel that features Captain Ahab?",
                      "What is the currency of the country where the Taj Mahal is?", "In which continent is the longest river?",
                      "What language is spoken in the country whose capital is Lisbon?",

@@ -216,8 +216,13 @@ def test_annotation_shape_errors(tree, content, message):
 def test_prediction_shape_errors(tree):
     bench, preds = tree
     save(preds / CROWD / "prediction.json", {"crowd_0001": 3})
-    assert "expected a JSON list" in row(evaluate(bench, preds, jobs=1), CROWD).error
+    assert "a prediction object needs 'data'" in row(evaluate(bench, preds, jobs=1), CROWD).error
+    save(preds / CROWD / "prediction.json", 3)
+    assert "or a JSON list of" in row(evaluate(bench, preds, jobs=1), CROWD).error
     save(preds / CROWD / "prediction.json", [{"id": "crowd_0001", "answer": 3}])
+    assert "item 0 (id 'crowd_0001'): no 'prediction' (or 'prediction_final')" in \
+        row(evaluate(bench, preds, jobs=1), CROWD).error
+    save(preds / CROWD / "prediction.json", [{"answer": 3}])
     assert "item 0: expected an object with 'id' and 'prediction'" in row(evaluate(bench, preds, jobs=1), CROWD).error
 
 
@@ -291,6 +296,10 @@ def test_empty_or_missing_dataset_is_an_error(tmp_path):
     with pytest.raises(gl.InputError, match="folder not found"):
         evaluate(tmp_path / "nope", tmp_path, jobs=1)
     r = run(tmp_path)
+    assert r.exit_code == 2 and "no task folders found" in r.stderr
+    (tmp_path / "nlp" / "T").mkdir(parents=True)
+    save(tmp_path / "nlp" / "T" / "annotation.json", {"task": "Commonsense Reasoning", "data": [{"id": 1}]})
+    r = run(tmp_path)  # no prediction files inside the tree and no --predictions
     assert r.exit_code == 2 and "--predictions" in r.stderr
 
 

@@ -157,9 +157,9 @@ def test_duplicate_and_encrypted_members(tmp_path):
 @pytest.mark.parametrize("content, match", [
     ("{not json", "malformed JSON"),
     (b"\xff\xfe\x00bad", "not UTF-8"),
-    (json.dumps({"id": 1}), "expected a JSON list"),
+    (json.dumps({"id": 1}), "a prediction object needs 'data'"),
     (json.dumps([{"prediction": "a"}]), "item 0: expected an object with 'id' and 'prediction'"),
-    (json.dumps([{"id": 1}]), "item 0: expected an object with 'id' and 'prediction'"),
+    (json.dumps([{"id": 1}]), r"item 0 \(id 1\): no 'prediction' \(or 'prediction_final'\)"),
     (json.dumps([{"id": "", "prediction": 1}]), "'id' must be a non-empty string"),
     (json.dumps([{"id": 1, "prediction": 1}, {"id": "1", "prediction": 2}]), "1 duplicate id"),
     ("[]", "holds no predictions"),

@@ -4,4 +4,4 @@ added at the top level) and/or ``tasks_command`` (added under ``generallevel tas
 cli.py adds every module listed in COMMAND_MODULES that exists, so features can land independently.
 """
 
-COMMAND_MODULES = ("evaluate", "leaderboard", "submission", "new_plugin", "validate", "serve", "demo", "extractors")
+COMMAND_MODULES = ("evaluate", "leaderboard", "submission", "new_plugin", "validate", "serve", "demo", "extractors", "types")

@@ -63,7 +63,10 @@ def render_markdown(result) -> str:
 @click.command("evaluate")
 @click.argument("dataset_dir", required=False, type=click.Path(file_okay=False))
 @click.option("--predictions", "-p", "predictions", type=click.Path(file_okay=False),
-              help="Folder of prediction.json files mirroring DATASET_DIR's layout.")
+              help="Folder of prediction.json files mirroring DATASET_DIR's layout (default with DATASET_DIR: "
+                   "the prediction files inside DATASET_DIR's task folders, the official layout).")
+@click.option("--prediction-file", default="prediction.json", show_default=True,
+              help="The prediction files' name (the official register.py -p).")
 @click.option("--model", help="Model name in the report (default: the predictions folder's name).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
@@ -72,14 +75,14 @@ def render_markdown(result) -> str:
 @click.option("--compat", type=click.Choice(["paper", "official"]), default="paper", show_default=True,
               help="'official' reproduces the official ranker's Level arithmetic, errors included.")
 @click.option("--expect-registry", metavar="SHA256", help="Refuse to score if the registry fingerprint differs.")
-def command(dataset_dir, predictions, model, fmt, jobs, strict, compat, expect_registry) -> None:
+def command(dataset_dir, predictions, prediction_file, model, fmt, jobs, strict, compat, expect_registry) -> None:
     """Score a model end to end from a General-Bench folder tree and its prediction files.
 
     DATASET_DIR holds <modality>/<comprehension|generation>/<Task>/annotation.json (NLP:
-    nlp/<Task>/annotation.json); --predictions holds prediction.json files in the same layout.
-    Without DATASET_DIR, the bundled demo is evaluated. See docs/evaluate.md.
+    nlp/<Task>/annotation.json); --predictions holds prediction.json files in the same layout, or,
+    without it, they lie next to each annotation.json (the official layout). Without DATASET_DIR,
+    the bundled demo is evaluated. See docs/evaluate.md.
     """
-    from ..errors import InputError
     from ..evaluate import DEMO_DATASET, DEMO_MODEL, DEMO_PREDICTIONS, evaluate
 
     if dataset_dir is None:
@@ -91,10 +94,8 @@ def command(dataset_dir, predictions, model, fmt, jobs, strict, compat, expect_r
         else:
             click.echo(f"No DATASET_DIR given: evaluating {predictions} on the bundled demo ({dataset_dir}).",
                        err=True)
-    elif predictions is None:
-        raise InputError("pass --predictions DIR (prediction.json files in the layout of DATASET_DIR)")
     result = evaluate(dataset_dir, predictions, model, jobs=jobs, strict=strict, compat=compat,
-                      expect_registry=expect_registry)
+                      expect_registry=expect_registry, prediction_file=prediction_file)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     if fmt == "json":

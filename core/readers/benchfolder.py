@@ -133,16 +133,44 @@ def read_annotation(path: Path) -> dict[str, Any]:
     return data
 
 
-def read_predictions(path: Path) -> list[tuple[str, Any]]:
-    """``[{"id", "prediction"}, ...]`` as (id as a string, prediction) pairs in file order."""
-    data = read_json(path)
-    if not isinstance(data, list):
-        raise InputError(f"{path}: expected a JSON list of {{\"id\", \"prediction\"}} objects, "
-                         f"got {type(data).__name__}")
+PREDICTION_KEYS = ("prediction", "prediction_final")
+
+
+def prediction_items(data: Any, path: Path) -> tuple[list[Any], dict[str, Any]]:
+    """The item list of a prediction file and its header (``task``, ``skill``, ``type``).
+
+    Two shapes exist: the General-Bench documentation's object ``{"task", "skill", "type",
+    "data": [...]}`` and a bare list of items.
+    """
+    if isinstance(data, list):
+        return data, {}
+    if isinstance(data, dict):
+        items = data.get("data")
+        if not isinstance(items, list):
+            raise InputError(f"{path}: a prediction object needs 'data', a list of {{\"id\", \"prediction\"}} "
+                             f"items (found keys {sorted(data)[:8]})")
+        header = {k: data[k] for k in ("task", "skill", "type") if k in data}
+        return items, header
+    raise InputError(f"{path}: expected {{\"task\", \"type\", \"data\": [...]}} or a JSON list of "
+                     f"{{\"id\", \"prediction\"}} objects, got {type(data).__name__}")
+
+
+def read_predictions(path: Path, header: dict[str, Any] | None = None) -> list[tuple[str, Any]]:
+    """Predictions as (id as a string, prediction) pairs in file order.
+
+    An item holds ``prediction``, or ``prediction_final`` as some official predictors write it;
+    ``header``, when given, receives the file's ``task``/``skill``/``type``.
+    """
+    items, head = prediction_items(read_json(path), path)
+    if header is not None:
+        header.update(head)
     out = []
-    for i, item in enumerate(data):
-        if not isinstance(item, dict) or "id" not in item or "prediction" not in item:
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or "id" not in item:
             raise InputError(f"{path}: item {i}: expected an object with 'id' and 'prediction'")
+        key = next((k for k in PREDICTION_KEYS if k in item), None)
+        if key is None:
+            raise InputError(f"{path}: item {i} (id {item['id']!r}): no 'prediction' (or 'prediction_final')")
         _check_id(item["id"], path, i)
-        out.append((str(item["id"]), item["prediction"]))
+        out.append((str(item["id"]), item[key]))
     return out

@@ -127,6 +127,39 @@ def rouge_tokenizer(tokenizer: Any = "default", use_stemmer: bool = False) -> To
     raise InputError(f"unknown ROUGE tokenizer {tokenizer!r}; use 'default', 'cjk' or a callable")
 
 
+# -- word tokenisers for sentence BLEU --------------------------------------------------------------
+# General-Bench tokenises BLEU inputs with nltk.word_tokenize, which needs nltk's downloadable punkt
+# model and silently falls back to str.split() without it (so its BLEU depends on the machine).
+# "nltk" here is word_tokenize without the download: sentences split by punkt's algorithm with
+# common English abbreviations declared, then nltk's NLTKWordTokenizer per sentence (what
+# word_tokenize runs); on text without unlisted abbreviations the tokens are word_tokenize's.
+_ABBREVIATIONS = ("dr", "mr", "mrs", "ms", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "inc",
+                  "ltd", "co", "corp", "no", "fig", "al", "u.s", "u.k", "a.m", "p.m", "jan", "feb", "mar",
+                  "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "gen", "gov")
+
+
+def _nltk_words() -> Tokenizer:
+    from nltk.tokenize import NLTKWordTokenizer
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+    params = PunktParameters()
+    params.abbrev_types = set(_ABBREVIATIONS)
+    sentences = PunktSentenceTokenizer(params).tokenize
+    words = NLTKWordTokenizer().tokenize
+    return lambda text: [tok for sent in sentences(text) for tok in words(sent)]
+
+
+def word_tokenizer(tokenize: Any) -> Tokenizer:
+    """str -> tokens for sentence-level BLEU: 'nltk' (see above), 'whitespace' or a callable."""
+    if callable(tokenize):
+        return tokenize
+    if tokenize == "nltk":
+        return _nltk_words()
+    if tokenize == "whitespace":
+        return str.split
+    raise InputError(f"unknown sentence-BLEU tokenize {tokenize!r}; use 'nltk', 'whitespace' or a callable")
+
+
 # -- sequence algorithms --------------------------------------------------------------------------
 def lcs_length(a: Sequence, b: Sequence) -> int:
     """Length of the longest common subsequence of two token sequences.

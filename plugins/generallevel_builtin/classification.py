@@ -16,7 +16,7 @@ import numpy as np
 
 from generallevel import InputError, hookimpl
 
-from ._answers import exact_accuracy, exact_match_at_1, squad_normalize, token_f1  # noqa: F401
+from ._answers import answer_accuracy, exact_accuracy, exact_match_at_1, squad_normalize, token_f1  # noqa: F401
 from ._declare import percent
 from ._inputs import same_length
 from ._labels import _COLL, _NUM, _binary_auc, _encode, _is_missing, _label_pair, _labels, _numbers, _pair, _seq
@@ -32,7 +32,8 @@ _M = "generallevel_builtin.classification:"
 def register_metrics(register):
     register(percent("Acc", _M + "accuracy", "ACC", "Accuracy", reference="sklearn.metrics.accuracy_score",
                      inputs="predictions, references: equal-length sequences of labels (str or number); "
-                     "list/tuple items compare as sequences (exact match), sets as sets"))
+                     "list/tuple items compare as sequences (exact match), sets as sets; option "
+                     "match='answers' (General-Bench): trimmed answer equals any accepted answer, numbers as numbers"))
     register(percent("Macro-Acc", _M + "macro_accuracy", "Balanced-Acc", "Mean class accuracy",
                      reference="sklearn.metrics.balanced_accuracy_score",
                      inputs="labels; mean over the reference classes of per-class recall"))
@@ -49,7 +50,8 @@ def register_metrics(register):
                      "SQuAD token F1 with mode='token'",
                      inputs="labels (binary F1 of pos_label=1 if labels are 0/1, else macro), or per-instance "
                      "label/span sets (micro); options average='binary'|'macro'|'micro'|'weighted', "
-                     "pos_label, labels, zero_division=0; mode='token' for QA answer strings"))
+                     "pos_label, labels, zero_division=0; mode='token' for QA answer strings, with "
+                     "normalize='squad'|'none' (General-Bench: whitespace tokens) and count='multiset'|'set'"))
     register(percent("Micro-F1", _M + "micro_f1", "MicroF1",
                      reference="sklearn.metrics.f1_score(average='micro') (MultiLabelBinarizer for sets)",
                      inputs="labels, or multi-label / span sets per instance; options labels, zero_division=0"))
@@ -116,8 +118,16 @@ def _hits(predictions: Any, references: Any) -> np.ndarray:
     return P == R
 
 
-def accuracy(predictions: Any, references: Any) -> float:
-    """Share of instances whose prediction equals the reference (sklearn accuracy_score x 100)."""
+def accuracy(predictions: Any, references: Any, *, match: str = "label") -> float:
+    """Share of instances whose prediction equals the reference (sklearn accuracy_score x 100).
+
+    match='answers' is General-Bench's answer accuracy instead: trimmed string equality with any
+    of a list of accepted answers, numbers compared as numbers (see ``_answers.answer_accuracy``).
+    """
+    if match == "answers":
+        return answer_accuracy(predictions, references)
+    if match != "label":
+        raise InputError(f"Acc: unknown match {match!r}; use 'label' or 'answers'")
     return 100.0 * float(_hits(predictions, references).mean())
 
 
@@ -236,13 +246,15 @@ def _counts(p: Sequence, r: Sequence) -> tuple[list, tuple, bool]:
 
 
 def f1(predictions: Any, references: Any, *, average: str | None = None, pos_label: Any = None,
-       labels: Sequence | None = None, zero_division: float = 0.0, mode: str = "label") -> float:
+       labels: Sequence | None = None, zero_division: float = 0.0, mode: str = "label",
+       normalize: str = "squad", count: str = "multiset") -> float:
     """F1 of labels (binary for 0/1 labels, else macro), of label/span sets (micro), or of QA tokens.
 
-    ``mode='token'`` is the SQuAD answer F1 used by extractive/generative QA tasks.
+    ``mode='token'`` is the answer-token F1 of QA tasks: SQuAD's by default, General-Bench's with
+    ``normalize='none'`` (see ``_answers.token_f1``).
     """
     if mode == "token":
-        return token_f1(predictions, references)
+        return token_f1(predictions, references, normalize=normalize, count=count)
     if mode != "label":
         raise InputError(f"unknown mode {mode!r}; use 'label' or 'token'")
     p, r = _pair(predictions, references)

@@ -19,3 +19,16 @@ def registry_path() -> Path:
 def register_tasks(register):
     for task in load_registry_toml(registry_path()):
         register(task)
+
+
+def types_path() -> Path:
+    """The packaged General-Bench annotation-type table (declared data, see the file's header)."""
+    return Path(__file__).with_name("general_bench_types.toml")
+
+
+@hookimpl
+def register_annotation_types(register):
+    from generallevel.annotation_types import load_declarations
+
+    for t in load_declarations(types_path()):
+        register(t)

@@ -12,7 +12,7 @@ from generallevel.normalize import Percent
 
 from ._declare import percent
 from ._inputs import first_nonfinite, same_length
-from ._text_utils import as_list, lcs_length, levenshtein_function, rouge_tokenizer, text_pairs
+from ._text_utils import as_list, lcs_length, levenshtein_function, rouge_tokenizer, text_pairs, word_tokenizer
 
 _M = "generallevel_builtin.text:"
 
@@ -25,8 +25,11 @@ def register_metrics(register):
              "tokenizer='default' (rouge_score's, drops CJK) | 'cjk' (one token per CJK character) | callable, "
              "use_stemmer=False")
     register(percent("BLEU-1", _M + "bleu1", "BLUE_1", "BLEU1", "BLEU@1",
-                     reference="nltk corpus_bleu weights (1,) on 13a tokens; sacrebleu BLEU(max_ngram_order=1)",
-                     inputs=txt + "; corpus BLEU with unigram precision only, brevity penalty included" + bleu))
+                     reference="nltk corpus_bleu weights (1,) on 13a tokens; sacrebleu BLEU(max_ngram_order=1); "
+                     "nltk sentence_bleu (sentence=True)",
+                     inputs=txt + "; corpus BLEU with unigram precision only, brevity penalty included" + bleu
+                     + "; sentence=True: mean over items of the best single-reference sentence BLEU-1 "
+                     "(General-Bench), with tokenize='nltk'|'whitespace' and smoothing=0..7 (nltk method<n>)"))
     register(percent("BLEU-4", _M + "bleu4", "BLEU@4", "BLEU", "SacreBLEU", reference="sacrebleu.corpus_bleu",
                      inputs=txt + "; sacrebleu corpus BLEU" + bleu))
     register(percent("ROUGE-1", _M + "rouge1", "ROUGE1", reference="rouge_score.rouge_scorer (rouge1 F)",
@@ -75,9 +78,36 @@ def _sacrebleu_corpus(predictions: Any, references: Any, order: int, tokenize: s
     return _at_most_100(scorer.corpus_score(preds, streams).score)
 
 
-def bleu1(predictions: Any, references: Any, *, tokenize: str = "13a") -> float:
-    """Corpus BLEU with unigram precision only, brevity penalty included (percent)."""
-    return _sacrebleu_corpus(predictions, references, 1, tokenize)
+def bleu1(predictions: Any, references: Any, *, tokenize: Any = None, sentence: bool = False,
+          smoothing: int = 0) -> float:
+    """BLEU with unigram precision only, brevity penalty included (percent).
+
+    Default: corpus BLEU (sacrebleu, tokenize='13a'). ``sentence=True`` is General-Bench's BLEU-1:
+    per item, nltk's sentence_bleu with weights (1, 0, 0, 0) against each reference on its own,
+    the best of them, averaged over items; ``tokenize`` 'nltk' (default there) or 'whitespace',
+    ``smoothing`` n picks nltk's SmoothingFunction().method<n> (General-Bench: 4).
+    """
+    if not sentence:
+        return _sacrebleu_corpus(predictions, references, 1, "13a" if tokenize is None else tokenize)
+    return _sentence_bleu1(predictions, references, "nltk" if tokenize is None else tokenize, smoothing)
+
+
+def _sentence_bleu1(predictions: Any, references: Any, tokenize: Any, smoothing: int) -> float:
+    preds, refs = text_pairs(predictions, references)
+    if isinstance(smoothing, bool) or smoothing not in range(8):
+        raise InputError(f"BLEU-1 smoothing must be 0..7 (nltk SmoothingFunction().method<n>), got {smoothing!r}")
+    try:
+        from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
+    except ImportError:
+        raise MissingDependencyError("sentence-level BLEU needs nltk: pip install nltk") from None
+    smooth = getattr(SmoothingFunction(), f"method{smoothing}")
+    tok = word_tokenizer(tokenize)
+    total = 0.0
+    for pred, group in zip(preds, refs):
+        hyp = tok(pred)
+        total += max(sentence_bleu([tok(r)], hyp, weights=(1, 0, 0, 0), smoothing_function=smooth)
+                     for r in group)
+    return _at_most_100(100.0 * total / len(preds))
 
 
 def bleu4(predictions: Any, references: Any, *, tokenize: str = "13a") -> float:
