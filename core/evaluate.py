@@ -16,123 +16,23 @@ import os
 import pickle
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .adapters import MISSING, adapt
 from .annotation_types import check_known
 from .errors import InputError, UnknownTaskError
+from .evaluation_results import FIRST, EvaluationResult, IdProblem, TaskResult  # noqa: F401 - re-exported
 from .readers.benchfolder import (
     ANNOTATION, LAYOUT, PREDICTION, TaskFolder, read_annotation, read_predictions, scan_tree,
 )
 from .typed_adapter import NotWritten, is_typed, typed_adapt
 from .scoring import ScoreEntry, ScoreReport, check_registry, score
 
-FIRST = 5  # how many ids a problem report lists
 DEMO_DIR = Path(__file__).with_name("examples") / "demo"
 DEMO_DATASET = DEMO_DIR / "bench"
 DEMO_MODEL = "demo-omni"
 DEMO_PREDICTIONS = DEMO_DIR / "predictions" / DEMO_MODEL
-
-
-@dataclass
-class IdProblem:
-    """How many ids had one kind of problem, and the first few of them (file order)."""
-
-    count: int = 0
-    first: list[str] = field(default_factory=list)
-
-    def add(self, ident: str) -> None:
-        self.count += 1
-        if len(self.first) < FIRST:
-            self.first.append(ident)
-
-    def describe(self) -> dict[str, Any]:
-        return {"count": self.count, "first": list(self.first)}
-
-    def text(self) -> str:
-        more = ", ..." if self.count > len(self.first) else ""
-        return f"{self.count} ({', '.join(repr(i) for i in self.first)}{more})"
-
-
-@dataclass
-class TaskResult:
-    """The outcome of one task folder: ``status`` is scored, unsupported or failed."""
-
-    folder: str
-    status: str
-    task_id: str | None = None
-    name: str | None = None
-    group: str = ""
-    metric: str | None = None
-    raw: float | None = None
-    score: float | None = None
-    sota_raw: float | None = None
-    sota_score: float | None = None
-    win: bool = False
-    annotated: int = 0
-    predicted: int = 0
-    scored: int = 0
-    missing: IdProblem = field(default_factory=IdProblem)
-    unknown: IdProblem = field(default_factory=IdProblem)
-    duplicates: IdProblem = field(default_factory=IdProblem)
-    error: str | None = None
-    problems: list[str] = field(default_factory=list)
-    annotation_type: str | None = None
-    options: dict[str, Any] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)  # how it was scored, where that is not the obvious way
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "folder": self.folder, "status": self.status, "id": self.task_id, "name": self.name,
-            "group": self.group, "metric": self.metric, "raw": self.raw, "score": self.score,
-            "sota_raw": self.sota_raw, "sota_score": self.sota_score, "win": self.win,
-            "instances": {"annotated": self.annotated, "predicted": self.predicted, "scored": self.scored},
-            "missing_ids": self.missing.describe(), "unknown_ids": self.unknown.describe(),
-            "duplicate_ids": self.duplicates.describe(), "error": self.error, "problems": list(self.problems),
-            "annotation_type": self.annotation_type, "metric_options": _jsonable(self.options),
-            "notes": list(self.notes),
-        }
-
-
-@dataclass
-class EvaluationResult:
-    """A Level report plus what happened to every task folder, and layout problems."""
-
-    report: ScoreReport
-    tasks: list[TaskResult]
-    problems: list[str]
-    dataset: str
-    predictions: str
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def failed(self) -> list[TaskResult]:
-        return [t for t in self.tasks if t.status == "failed"]
-
-    def all_problems(self) -> list[str]:
-        """Layout problems, then each task's problems and failure, prefixed by its folder."""
-        out = list(self.problems)
-        for t in self.tasks:
-            out += [f"{t.folder}: {p}" for p in t.problems]
-            if t.error:
-                out.append(f"{t.folder}: failed: {t.error}")
-        return out
-
-    def to_dict(self) -> dict[str, Any]:
-        out = self.report.to_dict()
-        counts = {s: sum(t.status == s for t in self.tasks) for s in ("scored", "unsupported", "failed")}
-        out["evaluation"] = {"dataset": self.dataset, "predictions": self.predictions,
-                             "task_folders": len(self.tasks), **counts}
-        out["tasks"] = [t.describe() for t in self.tasks]
-        out["problems"] = self.all_problems()
-        return out
-
-
-def _jsonable(options: dict[str, Any]) -> dict[str, Any]:
-    """Metric options as the report can hold them (a callable option is named, not serialised)."""
-    return {k: v if isinstance(v, (str, int, float, bool, list, type(None))) else repr(v) for k, v in options.items()}
 
 
 # -- one task (runs in a worker process) -------------------------------------------------------
