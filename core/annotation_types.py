@@ -195,7 +195,7 @@ def where_read(t: AnnotationType) -> str:
                        for p in t.reference)
 
 
-def check_known(types: TypeCatalog, modality: str, name: Any, path: Any) -> str | None:
+def check_known(types: TypeCatalog, modality: str, name: Any) -> str | None:
     """A note for an annotation ``type`` that is declared but unknown (the fallback then applies)."""
     if not isinstance(name, str) or not name.strip() or types.known(modality, name):
         return None
@@ -204,7 +204,7 @@ def check_known(types: TypeCatalog, modality: str, name: Any, path: Any) -> str 
     hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
     if fallback is None:
         return None
-    return (f"{path}: annotation type {name!r} is not a known {modality} type{hint}; read as General-Bench "
+    return (f"annotation type {name!r} is not a known {modality} type{hint}; read as General-Bench "
             f"reads unlisted types ({fallback.name}: {where_read(fallback)}, {fallback.metric})")
 
 

@@ -169,7 +169,7 @@ def _evaluate_into(res: TaskResult, folder: TaskFolder, prediction: Path | None,
         fate = "left out (--compat official)" if official and atype is not None else "scored as wrong answers"
         res.problems.append(f"{res.missing.text()} annotation id(s) without a prediction; {fate}")
     if atype is not None:
-        note = check_known(types, task.modality, annotation.get("type"), path)
+        note = check_known(types, task.modality, annotation.get("type"))
         if note:
             res.problems.append(note)
         res.annotation_type = atype.name

@@ -140,6 +140,25 @@ def _official_labels_ref(output: Any, multi: bool, sep: str, where: str) -> list
     return sorted(set(text.strip().split("<p>")))
 
 
+def _convert_reference(t: AnnotationType, ref: Any, where: str, official: bool) -> Any:
+    if t.answer == "text":
+        return _text_ref(ref, where)
+    if t.answer == "answers":
+        return _answers_ref(ref, t, where, official)
+    if t.answer == "number":
+        return _number(ref, where)
+    return _labels(ref, t.label_separator if t.answer == "labels" else None)
+
+
+def reference_of(t: AnnotationType, record: dict) -> Any:
+    """One item's reference as the metric will receive it (``validate`` checks annotations with it)."""
+    where = _item(record)
+    ref = read_reference(t, record.get("output"))
+    if ref is None:
+        raise InputError(f"{where}: no reference at {where_read(t)} (annotation type {t.name!r})")
+    return _convert_reference(t, ref, where, False)
+
+
 def read_inputs(t: AnnotationType, records: list[dict], predictions: list[Any], official: bool) -> TypedInputs:
     """(predictions, references) for the metric, one entry per scored item, as ``t`` declares."""
     preds: list[Any] = []
@@ -168,17 +187,14 @@ def read_inputs(t: AnnotationType, records: list[dict], predictions: list[Any], 
             if t.answer == "number":
                 raise InputError(f"{where}: no prediction, and {t.metric} has no 'wrong answer' to stand in for it")
             pred = [] if t.answer in ("label", "labels") else ""
+        refs.append(_convert_reference(t, ref, where, official))
         if t.answer == "text":
-            refs.append(_text_ref(ref, where))
             preds.append(str(pred) if official else _scalar_text(pred, f"prediction for {where}"))
         elif t.answer == "answers":
-            refs.append(_answers_ref(ref, t, where, official))
             preds.append(pred if isinstance(pred, (str, int, float)) and not isinstance(pred, bool) else str(pred))
         elif t.answer == "number":
-            refs.append(_number(ref, where))
             preds.append(_number(pred, f"prediction for {where}"))
         else:
-            refs.append(_labels(ref, t.label_separator if t.answer == "labels" else None))
             preds.append(_labels(pred, t.prediction_separator))
     out = TypedInputs(preds, refs, {})
     if skipped_pred:

@@ -154,10 +154,26 @@ def validate_task_folder(folder: Path, registry, local: TaskCatalog, report: Val
     for key, where in list(dups.items()):
         report.add(str(ann), f"duplicate id {key!r} at items " + ", ".join(f"#{i + 1}" for i in where))
     if task is not None:
-        _check_adapter(task, ann, items, report, sample)
+        _check_adapter(task, ann, items, report, sample, data.get("type"), registry)
 
 
-def _check_adapter(task: Task, ann: Path, items: list, report: ValidationReport, sample: int) -> None:
+def _typed_references(task: Task, ann: Path, type_name: Any, registry, report: ValidationReport):
+    """The reference reader of a typed annotation (as ``evaluate`` reads it), or None if untyped."""
+    from .annotation_types import check_known
+    from .typed_adapter import reference_of, resolve
+
+    t = registry.types.find(task.modality, type_name) if task.adapter in (None, "") else None
+    if t is None:
+        return None
+    note = check_known(registry.types, task.modality, type_name)
+    if note:  # evaluate reads it as General-Bench reads unlisted types: worth a note, not an error
+        report.notes.append(f"{ann}: {note}")
+    t, _, _ = resolve(t, task, registry.metrics, registry.types, False)
+    return (lambda item: [reference_of(t, item)]), f"annotation type {t.name!r}"
+
+
+def _check_adapter(task: Task, ann: Path, items: list, report: ValidationReport, sample: int,
+                   type_name: Any = None, registry: Any = None) -> None:
     """Map a sample of items to references; each failing item is reported with its number and id.
 
     A task's own adapter is called as ``evaluate`` calls it for items the model did not answer (every
@@ -166,7 +182,10 @@ def _check_adapter(task: Task, ann: Path, items: list, report: ValidationReport,
     """
     from .adapters import MISSING, _convert, adapt, family_of, reference_of
 
-    if task.adapter is None:
+    typed = _typed_references(task, ann, type_name, registry, report) if registry is not None else None
+    if typed is not None:
+        references, label = typed
+    elif task.adapter is None:
         family = family_of(task.metric)
         if not family.references:
             report.notes.append(f"{ann}: {task.metric} scores predictions alone; no references to check")

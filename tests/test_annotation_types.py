@@ -207,3 +207,28 @@ def test_sentence_bleu1_best_single_reference_mean():
     assert corpus != pytest.approx(got)
     with pytest.raises(InputError, match="smoothing"):
         gl.get_metric("BLEU-1").compute(preds, refs, sentence=True, smoothing=9)
+
+
+# -- validate reads typed annotations as evaluate does ---------------------------------------------
+def test_validate_reads_typed_references(tmp_path):
+    from generallevel.validate import validate
+
+    folder = tmp_path / "NLP" / "Proofs"
+    folder.mkdir(parents=True)
+    items = [{"id": 1, "input": {}, "output": {"proof": {"steps": ["a"], "conclusion": "b"}}},
+             {"id": 2, "input": {}, "output": {"answer": "no proof here"}}]
+    (folder / "annotation.json").write_text(json.dumps({"task": "Mathematical Proof Generation", "type": "Proof",
+                                                        "data": items}))
+    report = validate(tmp_path)
+    assert len(report.problems) == 1 and "(id 2)" in report.problems[0].where
+    assert "no reference at output.proof.steps + output.proof.conclusion" in report.problems[0].message
+    items[1]["output"] = {"proof": {"steps": [], "conclusion": "c"}}
+    (folder / "annotation.json").write_text(json.dumps({"task": "Mathematical Proof Generation", "type": "Proof",
+                                                        "data": items}))
+    assert validate(tmp_path).ok
+    answers = [{"id": 1, "input": {}, "output": {"answer": "x"}}]
+    (folder / "annotation.json").write_text(json.dumps({"task": "Mathematical Proof Generation", "type": "Prof",
+                                                        "data": answers}))
+    report = validate(tmp_path)
+    assert report.ok, report.problems  # an unknown type is read as unlisted types are: a note, not an error
+    assert any("'Prof' is not a known NLP type" in n and "did you mean 'Proof'" in n for n in report.notes)
