@@ -30,12 +30,16 @@ _MULTI_SPACE = re.compile(r"\s\s+")
 def register_metrics(register):
     register(Metric("WER", False, (0.0, None), "fraction", OneMinus(), _M + "wer", aliases=("Word Error Rate",),
                     reference="jiwer.wer; hand-computed word Levenshtein", requires=("jiwer",),
-                    inputs="predictions, references: transcripts (str); corpus WER as a fraction (0.056 = 5.6 %)"))
+                    inputs="predictions, references: transcripts (str); corpus WER as a fraction (0.056 = 5.6 %); "
+                           "options average='corpus'|'item' (mean of per-utterance WERs, as General-Bench's "
+                           "werpy loop), split='jiwer'|'whitespace' (str.split(), werpy's words)"))
     register(distance("MCD", _M + "mcd", "Mel Cepstral Distortion", unit="dB",
                       reference="hand-computed MCD formula on mel-cepstra (10/ln10 * sqrt(2 sum diff^2)); "
                                 "fastdtw.dtw path; pymcd 'plain' mode",
                       inputs="predictions, references: per-utterance mel-cepstra (T x D, c0 first), or waveforms plus "
-                             "extractor=callable(waveform) -> T x D (e.g. pymcd/pysptk); options dtw=True, include_c0=False"))
+                             "extractor=callable(waveform) -> T x D (e.g. pymcd/pysptk); options dtw=True, "
+                             "include_c0=False, pad_waveforms=False (True, with an extractor: zero-pad the shorter "
+                             "waveform of each pair first, pymcd 'plain' mode)"))
     register(distance("FAD", _M + "fad", "Frechet Audio Distance", reference="scipy.linalg.sqrtm Frechet distance",
                       inputs="audio embeddings N x D (e.g. VGGish) for generated and reference sets, {'mu', 'sigma'} "
                              "statistics, or clips plus extractor=callable"))
@@ -60,31 +64,51 @@ def _transcripts(values: Any, what: str) -> list[str]:
     return out
 
 
-def wer(predictions: Any, references: Any) -> float:
-    """Corpus word error rate as a fraction: (S + D + I) over all reference words (jiwer.wer).
+def wer(predictions: Any, references: Any, *, average: str = "corpus", split: str = "jiwer") -> float:
+    """Word error rate as a fraction: (S + D + I) over all reference words (jiwer.wer), by default.
 
-    Words are split on spaces after jiwer's default clean-up (strip, collapse repeated spaces);
-    nothing is lower-cased or de-punctuated, so normalise transcripts first if the task wants it.
-    An empty reference is allowed (its hypothesis words count as insertions) unless every
-    reference is empty, where WER is undefined.
+    Words are split on spaces after jiwer's default clean-up (strip, collapse repeated spaces), or
+    with ``split="whitespace"`` on any run of whitespace (``str.split()``, as werpy does); nothing is
+    lower-cased or de-punctuated, so normalise transcripts first if the task wants it.
+    ``average="item"`` is the mean over utterances of each one's WER (every utterance weighs the
+    same) instead of the corpus ratio. An empty reference is allowed in the corpus ratio (its
+    hypothesis words count as insertions) unless every reference is empty, where WER is
+    undefined; an item mean refuses any empty reference (that utterance's WER is undefined).
     """
+    if average not in ("corpus", "item"):
+        raise InputError(f"WER: average must be 'corpus' or 'item', got {average!r}")
+    if split not in ("jiwer", "whitespace"):
+        raise InputError(f"WER: split must be 'jiwer' or 'whitespace', got {split!r}")
     hyp = _transcripts(predictions, "predictions")
     ref = _transcripts(references, "references")
     same_length(len(hyp), len(ref), metric="WER")
     if not any(r.split() for r in ref):
         raise InputError("WER: every reference is empty; the word error rate is undefined (0 reference words)")
+    words_of = _jiwer_words if split == "jiwer" else str.split
+    if average == "item":
+        empty = next((i for i, r in enumerate(ref) if not words_of(r)), None)
+        if empty is not None:
+            raise InputError(f"WER: references[{empty}] is empty, so its WER is undefined; average='item' "
+                             "needs at least one reference word per utterance")
     try:  # rapidfuzz (a jiwer dependency) gives jiwer's numbers ~10x faster than jiwer's own loop
         from rapidfuzz.distance import Levenshtein
     except ImportError:
-        import jiwer
+        if average == "corpus" and split == "jiwer":
+            import jiwer
 
-        return float(jiwer.wer(reference=ref, hypothesis=hyp))
+            return float(jiwer.wer(reference=ref, hypothesis=hyp))
+        raise MissingDependencyError("WER with average='item' or split='whitespace' needs rapidfuzz: "
+                                     "pip install rapidfuzz") from None
     errors = words = 0
+    per_item = []
     for r, h in zip(ref, hyp):
-        rw, hw = _jiwer_words(r), _jiwer_words(h)
-        errors += Levenshtein.distance(rw, hw)
+        rw, hw = words_of(r), words_of(h)
+        e = Levenshtein.distance(rw, hw)
+        errors += e
         words += len(rw)
-    return errors / words
+        if average == "item":
+            per_item.append(e / len(rw))
+    return float(np.mean(per_item)) if average == "item" else errors / words
 
 
 def _jiwer_words(text: str) -> list[str]:
@@ -179,14 +203,37 @@ def mcd_utterance(pred: np.ndarray, ref: np.ndarray, *, dtw: bool = True, includ
     return float(MCD_CONST * np.mean(np.sqrt(np.einsum("ij,ij->i", diff, diff))))
 
 
+def _padded_pairs(predictions: Any, references: Any) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Each prediction / reference waveform pair zero-padded at the end to the longer of the two."""
+    sized(predictions, "MCD predictions")
+    sized(references, "MCD references")
+    same_length(len(predictions), len(references), metric="MCD")
+    preds, refs = [], []
+    for i, (p, r) in enumerate(zip(predictions, references)):
+        pw, rw = numeric_array(p), numeric_array(r)
+        if pw is None or rw is None or pw.ndim != 1 or rw.ndim != 1:
+            raise InputError(f"MCD: pad_waveforms needs 1-D waveforms; pair {i} is not two 1-D numeric arrays")
+        n = max(pw.size, rw.size)
+        preds.append(np.pad(pw, (0, n - pw.size)))
+        refs.append(np.pad(rw, (0, n - rw.size)))
+    return preds, refs
+
+
 def mcd(predictions: Any, references: Any, *, dtw: bool = True, include_c0: bool = False,
-        extractor: Callable[[Any], Any] | None = None) -> float:
+        extractor: Callable[[Any], Any] | None = None, pad_waveforms: bool = False) -> float:
     """Mel-cepstral distortion in dB: the mean over utterances of the per-utterance MCD.
 
     ``predictions``/``references``: per-utterance T x D mel-cepstra with c0 (energy) in column 0 —
     a list of arrays, an N x T x D array, or one T x D array — or raw waveforms together with
     ``extractor``, a callable applied to each waveform that returns its T x D mel-cepstrum.
+    ``pad_waveforms`` zero-pads the shorter waveform of each pair to the longer one's length before
+    extraction, so that equal-length cepstra can be compared frame by frame (pymcd's 'plain' mode:
+    with dtw=False and include_c0=True this is pymcd's MCD).
     """
+    if pad_waveforms:
+        if extractor is None:
+            raise InputError("MCD: pad_waveforms=True pads raw waveforms, so it needs extractor=callable")
+        predictions, references = _padded_pairs(predictions, references)
     pred = _cepstra(predictions, "predictions", extractor)
     ref = _cepstra(references, "references", extractor)
     same_length(len(pred), len(ref), metric="MCD")

@@ -47,8 +47,12 @@ def register_metrics(register):
                       inputs="alpha mattes in [0,1], one H x W array per image (list, or an N x H x W batch); "
                       "option scale=1000"))
     register(distance("AbsRel", _M + "abs_rel", "absRel", "Abs Rel",
-                      reference="hand-computed mean |d_p - d_g| / d_g over valid pixels",
-                      inputs="depth maps per image; pixels with gt <= 0 are ignored; option reduction"))
+                      reference="hand-computed mean |d_p - d_g| / d_g over valid pixels; numpy.polyfit scale/shift",
+                      inputs="depth maps per image (or per video); pixels with gt <= 0 are ignored; option reduction; "
+                      "depth_range=(lo, hi): only lo < gt < hi is valid and predictions are clipped to [lo, hi]; "
+                      "align='scale_shift': per sample, least-squares scale and shift of the prediction onto the "
+                      "reference first (General-Bench video depth: align='scale_shift', depth_range=(0.001, 80), "
+                      "reduction='per_sample')"))
     register(distance("EPE", _M + "epe", "End-Point Error", reference="hand-computed mean L2 norm of flow difference",
                       inputs="optical flows H x W x 2 per sample (list, or an N x H x W x 2 batch); option reduction"))
     register(distance("RTE", _M + "rte", "RTE ( Relative Translation Error)", "Relative Translation Error",
@@ -200,12 +204,57 @@ def sad(predictions: Any, references: Any, *, scale: float = 1000.0) -> float:
     return float(per_image.mean() / scale)
 
 
-def abs_rel(predictions: Any, references: Any, *, reduction: str = "pooled") -> float:
-    """Absolute relative depth error mean(|d_p - d_g| / d_g) over pixels with d_g > 0."""
+def _depth_range(depth_range: Any) -> tuple[float, float] | None:
+    if depth_range is None:
+        return None
+    try:
+        lo, hi = (float(v) for v in depth_range)
+    except (TypeError, ValueError):
+        raise InputError(f"AbsRel: depth_range must be a pair (lo, hi), got {depth_range!r}") from None
+    if not (np.isfinite(lo) and np.isfinite(hi) and 0.0 <= lo < hi):
+        raise InputError(f"AbsRel: depth_range must satisfy 0 <= lo < hi (finite), got {depth_range!r}")
+    return lo, hi
+
+
+def _scale_shift(pred: np.ndarray, ref: np.ndarray, sid: np.ndarray, keep: np.ndarray, n: int) -> np.ndarray:
+    """``pred`` mapped by each sample's least-squares fit ref ~ s * pred + t on its valid elements."""
+    out = pred.copy()
+    for k in range(n):
+        sel = sid == k
+        fit = sel & keep
+        if not fit.any():
+            continue  # no valid element: the sample is not scored, whatever its alignment
+        a = np.stack([pred[fit], np.ones(int(fit.sum()))], axis=1)
+        (s, t), *_ = np.linalg.lstsq(a, ref[fit], rcond=None)
+        out[sel] = s * pred[sel] + t
+    return out
+
+
+def abs_rel(predictions: Any, references: Any, *, reduction: str = "pooled", align: str = "none",
+            depth_range: Any = None) -> float:
+    """Absolute relative depth error mean(|d_p - d_g| / d_g) over the valid pixels.
+
+    Valid: d_g > 0, or lo < d_g < hi with ``depth_range=(lo, hi)``, which also clips every
+    prediction to [lo, hi] (before a fit, at lo only). ``align="scale_shift"`` first replaces each
+    sample's prediction by s * d_p + t, with (s, t) the least-squares fit of the reference on the
+    sample's valid pixels (affine-invariant depth, e.g. video depth models that predict disparity up
+    to scale and shift). A sample is one list element (a whole video for video depth).
+    """
+    if align not in ("none", "scale_shift"):
+        raise InputError(f"AbsRel: align must be 'none' or 'scale_shift', got {align!r}")
+    rng = _depth_range(depth_range)
     f = paired(predictions, references)
-    keep = f.ref > 0
+    keep = f.ref > 0 if rng is None else (f.ref > rng[0]) & (f.ref < rng[1])
+    pred = f.pred
+    if align == "scale_shift":
+        if np.bincount(f.sid).max() < 2:
+            raise InputError("AbsRel: align='scale_shift' fits a scale and shift per sample, so it needs depth "
+                             "maps (arrays), not one number per instance")
+        pred = _scale_shift(pred if rng is None else np.maximum(pred, rng[0]), f.ref, f.sid, keep, f.n)
+    if rng is not None:
+        pred = np.clip(pred, rng[0], rng[1])
     rel = np.zeros_like(f.ref)
-    np.divide(np.abs(f.pred - f.ref), f.ref, out=rel, where=keep)
+    np.divide(np.abs(pred - f.ref), f.ref, out=rel, where=keep)
     return reduce_mean(rel, f, reduction, keep)
 
 

@@ -27,7 +27,10 @@ def register_metrics(register):
     register(percent("mIoU", _M + "mean_iou", "Mean IoU", reference="sklearn.metrics.jaccard_score(average='macro') / torchmetrics MeanIoU",
                      inputs=masks + " (one array or a list); confusion matrix accumulated over all images; classes "
                      "absent from both prediction and reference are skipped; options num_classes (default: max "
-                     "label + 1), ignore_index (reference pixels skipped; a prediction equal to it counts as a miss)"))
+                     "label + 1), ignore_index (reference pixels skipped; a prediction equal to it counts as a miss); "
+                     "per_video=True: per video a list of binary frame masks (or an F x H x W array), foreground "
+                     "IoU pooled over the video's frames, mean over videos (General-Bench video object "
+                     "segmentation; an empty union scores 0)"))
     register(percent("Instance-mIoU", _M + "instance_miou", "Instance mIoU",
                      reference="sklearn.metrics.jaccard_score(average=None, zero_division=1) per shape, averaged",
                      inputs="ShapeNet-part style: per shape (instance) an int array of per-point part labels "
@@ -37,8 +40,9 @@ def register_metrics(register):
     register(percent("m_vIoU", _M + "mean_video_iou", "m_vIoU", "mvIoU",
                      reference="hand-computed spatio-temporal IoU averaged over videos",
                      inputs="list of videos; per video a list of per-frame boxes (None where absent) or a dict "
-                     "{frame: box}; vIoU = sum over frames in both tubes of box IoU / frames in either; option "
-                     "box_format='xyxy'|'xywh'"))
+                     "{frame: box}; vIoU = sum over frames in both tubes of box IoU / frames in either; options "
+                     "box_format='xyxy'|'xywh', zero_box_absent=False (True: an all-zero box means no box, as "
+                     "General-Bench's per-frame box lists write frames outside the tube)"))
     register(percent("Dice", _M + "dice", "DICE", "Dice coefficient", reference="hand-computed 2|A∩B|/(|A|+|B|); scipy.spatial.distance.dice",
                      inputs="binary masks per image (one array or a list); mean over images of per-image Dice "
                      "(both empty = 100); option per_image=False pools all pixels"))
@@ -50,7 +54,8 @@ def register_metrics(register):
                      reference="hand-computed Fan et al. 2017 structure measure (alpha=0.5)",
                      inputs="predictions: saliency maps in [0,1] (min-max normalise first, as the official "
                      "scripts do); references: binary masks; one H x W array, an N x H x W batch or a list; "
-                     "mean over images; option alpha=0.5"))
+                     "mean over images; option alpha=0.5; variant='fan2017' | 'general-bench' (the simplified "
+                     "formula of General-Bench's video object detection evaluator)"))
 
 
 # -- input handling -----------------------------------------------------------------------------
@@ -112,8 +117,16 @@ def _paired_samples(predictions: Any, references: Any, conv, batch_ndim: int | N
 
 # -- mIoU ---------------------------------------------------------------------------------------
 def mean_iou(predictions: Any, references: Any, *, num_classes: int | None = None,
-             ignore_index: int | None = None) -> float:
-    """Mean over classes of IoU = TP / (TP + FP + FN) from a confusion matrix over all pixels."""
+             ignore_index: int | None = None, per_video: bool = False) -> float:
+    """Mean over classes of IoU = TP / (TP + FP + FN) from a confusion matrix over all pixels.
+
+    ``per_video=True`` is the video object segmentation form instead: see :func:`video_foreground_iou`.
+    """
+    if per_video:
+        if num_classes is not None or ignore_index is not None:
+            raise InputError("mIoU: per_video=True scores binary foreground masks; num_classes and "
+                             "ignore_index do not apply")
+        return video_foreground_iou(predictions, references)
     pairs = _paired_samples(predictions, references, _int_array)
     p = np.concatenate([a.ravel() for a, _ in pairs])
     g = np.concatenate([b.ravel() for _, b in pairs])
@@ -142,6 +155,54 @@ def mean_iou(predictions: Any, references: Any, *, num_classes: int | None = Non
     union = cm.sum(axis=1) + cm[:, :nc].sum(axis=0) - inter
     present = union > 0
     return float(100.0 * np.mean(inter[present] / union[present]))
+
+
+def _video_lists(predictions: Any, references: Any, metric: str) -> None:
+    """Refuse anything but two non-empty lists (or tuples) with one entry per video each."""
+    if not isinstance(predictions, (list, tuple)) or not isinstance(references, (list, tuple)):
+        raise InputError(f"{metric}: predictions and references must be lists of videos")
+    if len(predictions) == 0:
+        raise InputError(f"{metric}: no videos")
+    if len(predictions) != len(references):
+        raise InputError(f"{metric}: {len(predictions)} predicted vs {len(references)} reference videos")
+
+
+def _frames(video: Any, what: str) -> list[np.ndarray]:
+    """One video's binary frame masks: a list of H x W masks, an F x H x W array, or one H x W mask."""
+    if isinstance(video, (list, tuple)):
+        if len(video) == 0:
+            raise InputError(f"{what} has no frames")
+        return [_binary(m, f"{what} frame {j}") for j, m in enumerate(video)]
+    a = _binary(video, what)
+    if a.ndim == 3:
+        return list(a)
+    if a.ndim == 2:
+        return [a]
+    raise InputError(f"{what}: expected frame masks (F x H x W, or a list of H x W masks), got shape {a.shape}")
+
+
+def video_foreground_iou(predictions: Any, references: Any) -> float:
+    """Mean over videos of sum_t |P_t & G_t| / sum_t |P_t | G_t| (binary masks, pooled over frames), percent.
+
+    The General-Bench video (referring / reasoning) object segmentation score: per video the
+    foreground IoU of all its frames pooled, then the mean over videos. A video whose prediction
+    and reference are empty in every frame scores 0, as in the official evaluator.
+    """
+    _video_lists(predictions, references, "mIoU (per_video)")
+    scores = []
+    for i, (pv, gv) in enumerate(zip(predictions, references)):
+        ps, gs = _frames(pv, f"predictions[{i}]"), _frames(gv, f"references[{i}]")
+        if len(ps) != len(gs):
+            raise InputError(f"mIoU (per_video): video {i}: {len(ps)} predicted vs {len(gs)} reference frames")
+        inter = union = 0
+        for j, (p, g) in enumerate(zip(ps, gs)):
+            if p.shape != g.shape:
+                raise InputError(f"mIoU (per_video): video {i} frame {j}: prediction shape {p.shape} != "
+                                 f"reference shape {g.shape}")
+            inter += np.count_nonzero(p & g)
+            union += np.count_nonzero(p | g)
+        scores.append(inter / union if union else 0.0)
+    return float(100.0 * np.mean(scores))
 
 
 # -- Instance mIoU (ShapeNet part) --------------------------------------------------------------
@@ -199,7 +260,8 @@ def instance_miou(predictions: Any, references: Any, *, parts: Sequence[Any] | N
 
 
 # -- m_vIoU -------------------------------------------------------------------------------------
-def _tube(video: Any, what: str, box_format: str) -> tuple[dict[Hashable, np.ndarray], int | None]:
+def _tube(video: Any, what: str, box_format: str,
+          zero_box_absent: bool = False) -> tuple[dict[Hashable, np.ndarray], int | None]:
     """Frame -> box (x1, y1, x2, y2) for one video; also the list length (None for dicts)."""
     if isinstance(video, dict):
         items, length = list(video.items()), None
@@ -215,6 +277,8 @@ def _tube(video: Any, what: str, box_format: str) -> tuple[dict[Hashable, np.nda
         if b.shape != (4,):
             raise InputError(f"{what} frame {frame!r}: expected None or a box of 4 numbers, got {box!r}")
         check_finite(b, f"{what} frame {frame!r}")
+        if zero_box_absent and not b.any():
+            continue
         if box_format == "xywh":
             b = np.array([b[0], b[1], b[0] + b[2], b[1] + b[3]])
         if b[2] < b[0] or b[3] < b[1]:
@@ -233,23 +297,20 @@ def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(union > 0, inter / np.where(union > 0, union, 1.0), same)
 
 
-def mean_video_iou(predictions: Any, references: Any, *, box_format: str = "xyxy") -> float:
+def mean_video_iou(predictions: Any, references: Any, *, box_format: str = "xyxy",
+                   zero_box_absent: bool = False) -> float:
     """m_vIoU: mean over videos of vIoU = (1/|T_u|) sum over t in T_i of IoU(pred_t, gt_t).
 
-    T_i / T_u are the frames where both / either tube has a box (STVG, Zhang et al. 2020).
+    T_i / T_u are the frames where both / either tube has a box (STVG, Zhang et al. 2020). A frame
+    has no box when it is None, missing from a dict, or (``zero_box_absent``) the box [0, 0, 0, 0].
     """
     if box_format not in ("xyxy", "xywh"):
         raise InputError(f"m_vIoU: box_format must be 'xyxy' or 'xywh', got {box_format!r}")
-    if not isinstance(predictions, (list, tuple)) or not isinstance(references, (list, tuple)):
-        raise InputError("m_vIoU: predictions and references must be lists of videos")
-    if len(predictions) == 0:
-        raise InputError("m_vIoU: no videos")
-    if len(predictions) != len(references):
-        raise InputError(f"m_vIoU: {len(predictions)} predicted vs {len(references)} reference videos")
+    _video_lists(predictions, references, "m_vIoU")
     scores = []
     for i, (pv, gv) in enumerate(zip(predictions, references)):
-        pt, plen = _tube(pv, f"predictions[{i}]", box_format)
-        gt, glen = _tube(gv, f"references[{i}]", box_format)
+        pt, plen = _tube(pv, f"predictions[{i}]", box_format, bool(zero_box_absent))
+        gt, glen = _tube(gv, f"references[{i}]", box_format, bool(zero_box_absent))
         if plen is not None and glen is not None and plen != glen:
             raise InputError(f"m_vIoU: video {i}: {plen} predicted frames vs {glen} reference frames")
         if not gt:
@@ -399,21 +460,66 @@ def _s_region(p: np.ndarray, g: np.ndarray) -> float:
     return sum(wt * _ssim(p[b].ravel(), g[b].ravel().astype(float)) for wt, b in zip(weights, blocks) if p[b].size)
 
 
-def s_measure_single(pred: np.ndarray, gt: np.ndarray, alpha: float = 0.5) -> float:
-    """S = alpha * S_object + (1 - alpha) * S_region for one image, as a fraction in [0, 1]."""
+def _structure(pred: np.ndarray, gt: np.ndarray, alpha: float, object_score, region) -> float:
+    """alpha * S_object + (1 - alpha) * S_region (unclipped), or the mean rule for an all-0/all-1 gt."""
     y = gt.mean()
     if y == 0:
         return float(1.0 - pred.mean())
     if y == 1:
         return float(pred.mean())
-    u = y
-    s_obj = u * _object_score(pred[gt]) + (1 - u) * _object_score(1.0 - pred[~gt])
-    q = alpha * s_obj + (1 - alpha) * _s_region(pred, gt)
-    return float(min(max(q, 0.0), 1.0))
+    s_obj = y * object_score(pred[gt]) + (1 - y) * object_score(1.0 - pred[~gt])
+    return float(alpha * s_obj + (1 - alpha) * region(pred, gt))
 
 
-def s_measure(predictions: Any, references: Any, *, alpha: float = 0.5) -> float:
-    """Structure measure (Fan et al., ICCV 2017) averaged over images, in percent."""
+def s_measure_single(pred: np.ndarray, gt: np.ndarray, alpha: float = 0.5) -> float:
+    """S = alpha * S_object + (1 - alpha) * S_region for one image, as a fraction in [0, 1]."""
+    return min(max(_structure(pred, gt, alpha, _object_score, _s_region), 0.0), 1.0)
+
+
+# General-Bench's video object detection evaluator scores a simplified S-measure: population
+# statistics, a standard SSIM with stabilising constants per quadrant, the quadrants split at the
+# 0-based foreground centroid rounded half to even, and a 1e-8 guard instead of MATLAB's eps.
+_GB_C1, _GB_C2, _GB_GUARD = 0.01 ** 2, 0.03 ** 2, 1e-8
+
+
+def _gb_object(v: np.ndarray) -> float:
+    if v.size == 0:
+        return 0.0
+    mu = v.mean()
+    return float(2.0 * mu / (mu * mu + 1.0 + v.std() + _GB_GUARD))
+
+
+def _gb_ssim(p: np.ndarray, g: np.ndarray) -> float:
+    mp, mg = p.mean(), g.mean()
+    cov = np.mean((p - mp) * (g - mg))
+    num = (2.0 * mp * mg + _GB_C1) * (2.0 * cov + _GB_C2)
+    return float(num / ((mp * mp + mg * mg + _GB_C1) * (p.var() + g.var() + _GB_C2) + _GB_GUARD))
+
+
+def _gb_region(pred: np.ndarray, gt: np.ndarray) -> float:
+    h, w = gt.shape
+    rows, cols = np.nonzero(gt)
+    cx, cy = int(np.round(cols.mean())), int(np.round(rows.mean()))
+    g = gt.astype(float)
+    blocks = ((slice(0, cy), slice(0, cx)), (slice(0, cy), slice(cx, w)),
+              (slice(cy, h), slice(0, cx)), (slice(cy, h), slice(cx, w)))
+    # an empty quadrant (centroid in row or column 0) has weight 0; the official code gets NaN there
+    return sum(pred[b].size / (h * w) * _gb_ssim(pred[b], g[b]) for b in blocks if pred[b].size)
+
+
+def s_measure_general_bench(pred: np.ndarray, gt: np.ndarray, alpha: float = 0.5) -> float:
+    """The General-Bench variant of the S-measure for one image, as a fraction (floored at 0 only)."""
+    return max(_structure(pred, gt, alpha, _gb_object, _gb_region), 0.0)
+
+
+def s_measure(predictions: Any, references: Any, *, alpha: float = 0.5, variant: str = "fan2017") -> float:
+    """Structure measure (Fan et al., ICCV 2017) averaged over images, in percent.
+
+    ``variant="general-bench"`` scores each image with :func:`s_measure_general_bench` instead.
+    """
+    if variant not in ("fan2017", "general-bench"):
+        raise InputError(f"S-measure: variant must be 'fan2017' or 'general-bench', got {variant!r}")
+    single = s_measure_single if variant == "fan2017" else s_measure_general_bench
     def conv_pred(x: Any, what: str) -> np.ndarray:
         a = to_float_array(x, what)
         check_finite(a, what)
@@ -428,5 +534,5 @@ def s_measure(predictions: Any, references: Any, *, alpha: float = 0.5) -> float
     pairs = _paired_samples(predictions, references, conv_pred, batch_ndim=3, ref_conv=_binary)
     scores = []
     for p, g in pairs:
-        scores.append(s_measure_single(p, g, alpha))
+        scores.append(single(p, g, alpha))
     return float(100.0 * np.mean(scores))

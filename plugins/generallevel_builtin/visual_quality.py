@@ -31,7 +31,9 @@ def register_metrics(register):
                               "hand-computed per-image PSNR", requires=("torch", "torchmetrics"),
                     inputs="images (first axis = image: N x H x W, N x C x H x W, N x H x W x C, or a list) in "
                            "[0, data_range]; mean of per-image PSNR; options data_range (default 255 for integer "
-                           "images, 1.0 for floats), max_db (cap; identical images otherwise raise)"))
+                           "images, 1.0 for floats), max_db (cap; identical images otherwise raise), "
+                           "skip_identical=False (True: leave identical pairs, whose PSNR is infinite, out of the "
+                           "mean, as General-Bench's video restoration evaluator does)"))
     register(Metric("MS-SSIM", True, (-1.0, 1.0), "fraction", Affine(-1.0, 1.0), _M + "ms_ssim", aliases=("MSSSIM",),
                     reference="torchmetrics MultiScaleStructuralSimilarityIndexMeasure", requires=("torch", "torchmetrics"),
                     inputs="images N x C x H x W (or N x H x W x C, N x H x W, a list), H and W >= 176; "
@@ -166,17 +168,20 @@ def _check_values(block: np.ndarray, lo: float, hi: float, what: str, start: int
 
 # -- PSNR -------------------------------------------------------------------------------------------
 def psnr(predictions: Any, references: Any, *, data_range: float | None = None,
-         max_db: float | None = None) -> float:
+         max_db: float | None = None, skip_identical: bool = False) -> float:
     """Mean over images of per-image PSNR = 10 log10(data_range^2 / MSE_i), in dB.
 
     Per-image averaging (torchmetrics ``PeakSignalNoiseRatio(dim=(1, 2, 3),
     reduction="elementwise_mean")``) keeps every image's weight equal; pooling the MSE over the whole
     set first (torchmetrics' default ``dim=None``) lets a few bad images dominate. A pair with MSE 0
-    has infinite PSNR: that raises unless ``max_db`` caps every per-image PSNR (e.g. 100).
+    has infinite PSNR: that raises unless ``max_db`` caps every per-image PSNR (e.g. 100), or
+    ``skip_identical`` leaves such pairs out of the mean (it raises when every pair is identical).
     """
     p, r = _image_pairs(predictions, references, "PSNR")
     dr = _default_data_range(p, r, data_range, "PSNR")
     if max_db is not None:
+        if skip_identical:
+            raise InputError("PSNR: give max_db or skip_identical, not both")
         max_db = _positive(max_db, "max_db", "PSNR")
     sse, count = np.empty(len(p)), np.empty(len(p))
     for start, pb, rb in _pair_blocks(p, r, "PSNR", _PSNR_BLOCK_VALUES):
@@ -187,7 +192,13 @@ def psnr(predictions: Any, references: Any, *, data_range: float | None = None,
         sse[start:start + k] = np.einsum("ij,ij->i", diff, diff)
         count[start:start + k] = diff.shape[1]
     perfect = np.flatnonzero(sse == 0)
-    if perfect.size and max_db is None:
+    if skip_identical:
+        if perfect.size == len(sse):
+            raise InputError("PSNR: every prediction equals its reference; with skip_identical=True no "
+                             "finite PSNR is left to average (pass max_db=<cap> instead)")
+        finite = sse > 0
+        sse, count = sse[finite], count[finite]
+    elif perfect.size and max_db is None:
         raise InputError(f"PSNR is infinite: prediction {int(perfect[0])} equals its reference "
                          f"({perfect.size} such image(s)); pass max_db=<cap in dB, e.g. 100> to cap per-image PSNR")
     with np.errstate(divide="ignore"):
