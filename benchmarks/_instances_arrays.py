@@ -50,6 +50,16 @@ def gen_binary_masks(n, rng, words):
     return outs, preds
 
 
+def gen_video_masks(n, rng, words, frames: int = 4):
+    """Video object segmentation: per item a stack of binary foreground masks, one per frame."""
+    outs, preds = [], []
+    for _ in range(n):
+        o, p = gen_binary_masks(frames, rng, words)
+        outs.append({"mask": [x["mask"] for x in o]})
+        preds.append(p)
+    return outs, preds
+
+
 def gen_saliency(n, rng, words):
     outs, preds = gen_binary_masks(n, rng, words)
     preds = [r4(np.clip(np.asarray(p) * 0.7 + rng.random(np.shape(p)) * 0.3, 0, 1)) for p in preds]

@@ -37,7 +37,7 @@ from _instances import (  # noqa: E402
 from _instances_arrays import (  # noqa: E402
     gen_amota, gen_binary_masks, gen_cepstra, gen_clouds, gen_depth, gen_flow, gen_frame_labels, gen_i2v,
     gen_images, gen_label_maps, gen_mattes, gen_panoptic, gen_parts, gen_saliency, gen_tubes, gen_trajectories,
-    gen_video_flows, gen_videos,
+    gen_video_flows, gen_video_masks, gen_videos,
 )
 
 
@@ -78,22 +78,21 @@ for _m, _d in FEATURE_DIM.items():
 OPTION_GENERATORS: dict[tuple[str, str, Any], Gen] = {
     ("AUC", "curve", "success"): gen_overlaps,
     ("F1", "mode", "token"): gen_short_answers,
+    ("mIoU", "per_video", True): gen_video_masks,
 }
 
 
 def generator_key(task: Any, metric: str) -> str:
     """Which generator a task uses: its metric's, or a metric_options variant ("AUC[curve=success]")."""
     for k, v in sorted(getattr(task, "metric_options", {}).items()):
-        if (metric, k, v) in OPTION_GENERATORS:
+        if isinstance(v, (str, int, float, bool)) and (metric, k, v) in OPTION_GENERATORS:
             return f"{metric}[{k}={v}]"
     return metric
 
 
 def _generator(key: str) -> Gen:
     if "[" in key:
-        metric, _, rest = key.partition("[")
-        k, _, v = rest.rstrip("]").partition("=")
-        return OPTION_GENERATORS[(metric, k, v)]
+        return next(gen for (m, k, v), gen in OPTION_GENERATORS.items() if f"{m}[{k}={v}]" == key)
     return GENERATORS[key]
 
 

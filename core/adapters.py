@@ -59,7 +59,7 @@ FAMILIES = {f.name: f for f in (
     Family("ratings", ("score", "rating", "value"), "number", references=False),
     Family("flags", ("success", "passed", "value"), "flag", empty=False, references=False),
     Family("votes", ("vote", "preference", "value"), "vote", empty="loss", references=False),
-    Family("tracks", ("boxes", "track", "trajectory"), "raw"),
+    Family("tracks", ("boxes", "track", "trajectory", "answer"), "raw"),
     Family("generic", ("answer", "label", "value", "points", "mask", "map", "target"), "raw"),
 )}
 

@@ -98,6 +98,10 @@ class EvaluationResult:
                 out.append(f"{t.folder}: failed: {t.error}")
         return out
 
+    def task_notes(self) -> list[str]:
+        """How tasks were scored where that is not the obvious way, prefixed by the task folder."""
+        return [f"{t.folder}: {n}" for t in self.tasks for n in t.notes]
+
     def to_dict(self) -> dict[str, Any]:
         out = self.report.to_dict()
         counts = {s: sum(t.status == s for t in self.tasks) for s in ("scored", "unsupported", "failed")}

@@ -186,13 +186,47 @@ def nlp_skill_group(skill: str) -> tuple[str, str]:
     return f"NLP: {skill}", f"NLP keyword cluster: {skill} (not the paper's grouping)"
 
 
-def metric_options(metric: str, name: str) -> dict[str, str]:
-    """Per-task compute options where one metric name covers two definitions in the sheet."""
+def metric_options(metric: str, name: str, modality: str = "", paradigm: str = "") -> dict[str, object]:
+    """Per-task compute options: where one metric name covers two definitions in the sheet, and the
+    General-Bench convention where its official predictors compute a metric in a particular way
+    (docs/general-bench-other-modalities.md lists the source of each)."""
     if metric == "F1" and re.search(r"question answering|triviaqa", name, re.I):
         return {"mode": "token"}  # SQuAD-style token F1 over answers
     if metric == "AUC" and re.search(r"tracking", name, re.I):
         return {"curve": "success"}  # single-object tracking: area under the success plot
-    return {}
+    return dict(GENERAL_BENCH_OPTIONS.get((modality, paradigm, metric), {}).get(
+        "matching" if re.search(r"matching", name, re.I) else
+        "contains" if (modality, metric) == ("Audio", "Acc") and re.search(r"environment sound", name, re.I) else
+        "*", {}))
+
+
+# The official predictors' conventions per (modality, paradigm, metric); "matching"/"contains" pick
+# the entry for tasks whose name says so. Video QA accuracy is containment, video matching exact
+# answers; video captioning BLEU-1 is pycocoevalcap's corpus BLEU on lower-cased whitespace tokens;
+# audio captioning the NLP sentence BLEU-1; segmentation, depth and flow average per video.
+GENERAL_BENCH_OPTIONS: dict[tuple[str, str, str], dict[str, dict[str, object]]] = {
+    ("Video", "comprehension", "Acc"): {"*": {"match": "contains"}, "matching": {"match": "answers"}},
+    ("Video", "comprehension", "BLEU-1"): {"*": {"tokenize": "none", "lowercase": True}},
+    ("Video", "comprehension", "mIoU"): {"*": {"per_video": True}},
+    ("Video", "comprehension", "m_vIoU"): {"*": {"zero_box_absent": True}},
+    ("Video", "comprehension", "AbsRel"): {"*": {"align": "scale_shift", "depth_range": [0.001, 80.0],
+                                                 "reduction": "per_sample"}},
+    ("Video", "comprehension", "EPE"): {"*": {"reduction": "per_sample"}},
+    ("Video", "comprehension", "S-measure"): {"*": {"variant": "general-bench"}},
+    ("Video", "generation", "PSNR"): {"*": {"skip_identical": True}},
+    ("Audio", "comprehension", "BLEU-1"): {"*": {"sentence": True, "smoothing": 4, "tokenize": "nltk"}},
+    ("Audio", "comprehension", "Acc"): {"contains": {"match": "contains"}},
+}
+
+
+def _toml_value(v: object) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    return _q(str(v))
 
 
 def skill_for(name: str, paradigm: str) -> str:
@@ -264,9 +298,9 @@ def convert(xlsx: Path) -> str:
                 f"skill_group_name = {_q(group_name)}",
                 f"sheet = {_q(sheet)}",
             ]
-            opts = metric_options(metric, name)
+            opts = metric_options(metric, name, modality, paradigm)
             if opts:
-                inner = ", ".join(f"{k} = {_q(v)}" for k, v in opts.items())
+                inner = ", ".join(f"{k} = {_toml_value(v)}" for k, v in opts.items())
                 out.append(f"metric_options = {{ {inner} }}")
             out += [
                 "",

@@ -44,6 +44,9 @@ def render_table(result) -> str:
     problems = result.all_problems()
     if problems:
         out += ["", f"Problems ({len(problems)}):"] + [f"  - {p}" for p in problems]
+    notes = result.task_notes()
+    if notes:
+        out += ["", f"Notes ({len(notes)}):"] + [f"  - {n}" for n in notes]
     return "\n".join(out) + "\n"
 
 
@@ -57,6 +60,9 @@ def render_markdown(result) -> str:
     problems = result.all_problems()
     if problems:
         out += ["", "### Problems", ""] + [f"- {esc(p)}" for p in problems]
+    notes = result.task_notes()
+    if notes:
+        out += ["", "### Notes", ""] + [f"- {esc(n)}" for n in notes]
     return "\n".join(out) + "\n"
 
 

@@ -159,3 +159,23 @@ def answer_accuracy(predictions: Any, references: Any) -> float:
             raise InputError(f"predictions[{i}] must be a string or a number, got {pred!r:.60}")
         hits += any(_answer_hit(pred, g) for g in golds)
     return 100.0 * hits / len(p)
+
+
+def contains_accuracy(predictions: Any, references: Any) -> float:
+    """Share of items whose answer contains an accepted answer (trimmed, case-folded on both sides).
+
+    General-Bench's video QA and recognition convention: a generative model's sentence ("It is a
+    basketball game.") is right when the reference ("basketball") occurs in it. The official code
+    case-folds only when the reference contains the letters "yes" or "no" (also inside "snow");
+    generallevel case-folds always. An empty reference would match everything and is refused.
+    """
+    p, r = _pair(predictions, references)
+    hits = 0
+    for i, (pred, ref) in enumerate(zip(p, r)):
+        guess = " ".join(_text(str(pred) if isinstance(pred, (int, float)) else pred,
+                               f"predictions[{i}]").split()).casefold()
+        golds = [" ".join(str(g).split()).casefold() for g in (ref if isinstance(ref, (list, tuple)) else [ref])]
+        if not golds or any(not g for g in golds):
+            raise InputError(f"references[{i}]: an empty accepted answer would be contained in every answer")
+        hits += any(g in guess for g in golds)
+    return 100.0 * hits / len(p)

@@ -16,7 +16,7 @@ import numpy as np
 
 from generallevel import InputError, hookimpl
 
-from ._answers import answer_accuracy, exact_accuracy, exact_match_at_1, squad_normalize, token_f1  # noqa: F401
+from ._answers import answer_accuracy, contains_accuracy, exact_accuracy, exact_match_at_1, squad_normalize, token_f1  # noqa: F401
 from ._declare import percent
 from ._inputs import same_length
 from ._labels import _COLL, _NUM, _binary_auc, _encode, _is_missing, _label_pair, _labels, _numbers, _pair, _seq
@@ -33,7 +33,8 @@ def register_metrics(register):
     register(percent("Acc", _M + "accuracy", "ACC", "Accuracy", reference="sklearn.metrics.accuracy_score",
                      inputs="predictions, references: equal-length sequences of labels (str or number); "
                      "list/tuple items compare as sequences (exact match), sets as sets; option "
-                     "match='answers' (General-Bench): trimmed answer equals any accepted answer, numbers as numbers"))
+                     "match='answers' (General-Bench): trimmed answer equals any accepted answer, numbers as numbers; "
+                     "match='contains' (General-Bench video QA): the answer contains an accepted answer, case-folded"))
     register(percent("Macro-Acc", _M + "macro_accuracy", "Balanced-Acc", "Mean class accuracy",
                      reference="sklearn.metrics.balanced_accuracy_score",
                      inputs="labels; mean over the reference classes of per-class recall"))
@@ -122,12 +123,15 @@ def accuracy(predictions: Any, references: Any, *, match: str = "label") -> floa
     """Share of instances whose prediction equals the reference (sklearn accuracy_score x 100).
 
     match='answers' is General-Bench's answer accuracy instead: trimmed string equality with any
-    of a list of accepted answers, numbers compared as numbers (see ``_answers.answer_accuracy``).
+    of a list of accepted answers, numbers compared as numbers (see ``_answers.answer_accuracy``);
+    match='contains' its video QA rule: the answer contains an accepted answer, case-folded.
     """
     if match == "answers":
         return answer_accuracy(predictions, references)
+    if match == "contains":
+        return contains_accuracy(predictions, references)
     if match != "label":
-        raise InputError(f"Acc: unknown match {match!r}; use 'label' or 'answers'")
+        raise InputError(f"Acc: unknown match {match!r}; use 'label', 'answers' or 'contains'")
     return 100.0 * float(_hits(predictions, references).mean())
 
 

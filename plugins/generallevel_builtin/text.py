@@ -29,7 +29,8 @@ def register_metrics(register):
                      "nltk sentence_bleu (sentence=True)",
                      inputs=txt + "; corpus BLEU with unigram precision only, brevity penalty included" + bleu
                      + "; sentence=True: mean over items of the best single-reference sentence BLEU-1 "
-                     "(General-Bench), with tokenize='nltk'|'whitespace' and smoothing=0..7 (nltk method<n>)"))
+                     "(General-Bench), with tokenize='nltk'|'whitespace' and smoothing=0..7 (nltk method<n>); "
+                     "lowercase=False"))
     register(percent("BLEU-4", _M + "bleu4", "BLEU@4", "BLEU", "SacreBLEU", reference="sacrebleu.corpus_bleu",
                      inputs=txt + "; sacrebleu corpus BLEU" + bleu))
     register(percent("ROUGE-1", _M + "rouge1", "ROUGE1", reference="rouge_score.rouge_scorer (rouge1 F)",
@@ -59,7 +60,7 @@ def _at_most_100(x: float) -> float:
     return min(float(x), 100.0)
 
 
-def _sacrebleu_corpus(predictions: Any, references: Any, order: int, tokenize: str) -> float:
+def _sacrebleu_corpus(predictions: Any, references: Any, order: int, tokenize: str, lowercase: bool = False) -> float:
     """Corpus BLEU (percent) from sacrebleu with n-grams up to ``order``; variable refs allowed."""
     preds, refs = text_pairs(predictions, references)
     try:
@@ -72,23 +73,27 @@ def _sacrebleu_corpus(predictions: Any, references: Any, order: int, tokenize: s
     k = max(len(r) for r in refs)
     streams = [[r[j] if j < len(r) else None for r in refs] for j in range(k)]
     try:
-        scorer = BLEU(tokenize=tokenize, max_ngram_order=order)
+        scorer = BLEU(tokenize=tokenize, max_ngram_order=order, lowercase=bool(lowercase))
     except (ImportError, RuntimeError) as e:  # ja-mecab / ko-mecab / spm need extra packages
         raise MissingDependencyError(f"sacrebleu tokenize={tokenize!r} needs an extra package: {e}") from e
     return _at_most_100(scorer.corpus_score(preds, streams).score)
 
 
 def bleu1(predictions: Any, references: Any, *, tokenize: Any = None, sentence: bool = False,
-          smoothing: int = 0) -> float:
+          smoothing: int = 0, lowercase: bool = False) -> float:
     """BLEU with unigram precision only, brevity penalty included (percent).
 
     Default: corpus BLEU (sacrebleu, tokenize='13a'). ``sentence=True`` is General-Bench's BLEU-1:
     per item, nltk's sentence_bleu with weights (1, 0, 0, 0) against each reference on its own,
     the best of them, averaged over items; ``tokenize`` 'nltk' (default there) or 'whitespace',
-    ``smoothing`` n picks nltk's SmoothingFunction().method<n> (General-Bench: 4).
+    ``smoothing`` n picks nltk's SmoothingFunction().method<n> (General-Bench: 4). ``lowercase``
+    compares lower-cased text (General-Bench's video captioning: ``tokenize='none'``, lower-cased).
     """
     if not sentence:
-        return _sacrebleu_corpus(predictions, references, 1, "13a" if tokenize is None else tokenize)
+        return _sacrebleu_corpus(predictions, references, 1, "13a" if tokenize is None else tokenize, lowercase)
+    if lowercase:
+        preds, refs = text_pairs(predictions, references)
+        predictions, references = [p.lower() for p in preds], [[r.lower() for r in g] for g in refs]
     return _sentence_bleu1(predictions, references, "nltk" if tokenize is None else tokenize, smoothing)
 
 
