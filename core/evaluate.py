@@ -26,7 +26,7 @@ from .evaluation_results import FIRST, EvaluationResult, IdProblem, TaskResult  
 from .readers.benchfolder import (
     ANNOTATION, LAYOUT, PREDICTION, TaskFolder, read_annotation, read_predictions, scan_tree,
 )
-from .typed_adapter import NotWritten, is_typed, typed_adapt
+from .typed_adapter import NotWritten, type_for, typed_adapt
 from .scoring import ScoreEntry, ScoreReport, check_registry, score
 
 DEMO_DIR = Path(__file__).with_name("examples") / "demo"
@@ -164,7 +164,7 @@ def _evaluate_into(res: TaskResult, folder: TaskFolder, prediction: Path | None,
         raise InputError(f"{prediction}: none of the {len(records)} annotation ids has a prediction")
     _, metrics, types = _catalogs()
     metric = metrics.get(task.metric)
-    atype = types.find(task.modality, annotation.get("type")) if is_typed(task) else None
+    atype = type_for(task, annotation.get("type"), metrics, types)
     if res.missing.count:
         fate = "left out (--compat official)" if official and atype is not None else "scored as wrong answers"
         res.problems.append(f"{res.missing.text()} annotation id(s) without a prediction; {fate}")

@@ -46,6 +46,32 @@ def _item(record: dict) -> str:
     return f"annotation item {record.get('id')!r}"
 
 
+def _same_metric(t: AnnotationType, task: Any, metrics: Any) -> bool:
+    return t.metric in metrics and metrics.get(t.metric).name == task.metric
+
+
+def _donor(t: AnnotationType, task: Any, metrics: Any, types: TypeCatalog) -> AnnotationType | None:
+    """The plainest type of ``t``'s modality that scores the task's metric (its convention)."""
+    donors = [o for o in types if o.modality == t.modality and _same_metric(o, task, metrics)]
+    return min(donors, key=lambda o: (o.fallback, o.stringify), default=None)
+
+
+def type_for(task: Any, declared: Any, metrics: Any, types: TypeCatalog) -> AnnotationType | None:
+    """The type that reads this task's annotation (``declared`` is its ``type``), or None for the
+    task's own adapter or its metric family's default one.
+
+    A task with an adapter of its own keeps it. A declared type always reads; the fallback for
+    unlisted types only where General-Bench has a convention for the task's metric (a plugin's NLP
+    task with a metric of its own keeps its metric family's default adapter).
+    """
+    if task.adapter not in (None, ""):
+        return None
+    t = types.find(task.modality, declared)
+    if t is None or not t.fallback or _same_metric(t, task, metrics) or _donor(t, task, metrics, types):
+        return t
+    return None
+
+
 def resolve(t: AnnotationType, task: Any, metrics: Any, types: TypeCatalog,
             official: bool) -> tuple[AnnotationType, dict[str, Any], list[str]]:
     """The type to read with, the options of the registry task's metric, and notes.
@@ -54,14 +80,12 @@ def resolve(t: AnnotationType, task: Any, metrics: Any, types: TypeCatalog,
     but as the task's metric reads answers: like the first type of the modality that declares
     that metric (its ``answer`` kind and options), else as ``t`` reads them with the task's options.
     """
-    if t.metric in metrics and metrics.get(t.metric).name == task.metric:
+    if _same_metric(t, task, metrics):
         return t, {**task.metric_options, **(t.official_options if official else t.options)}, []
     if official:
         raise NotWritten(f"annotation type {t.name!r} is scored with {t.metric} by the official code, but the "
                          f"sheet row of {task.name!r} takes {task.metric}: the official pipeline writes no score")
-    donors = [o for o in types if o.modality == t.modality
-              and o.metric in metrics and metrics.get(o.metric).name == task.metric]
-    donor = min(donors, key=lambda o: (o.fallback, o.stringify), default=None)  # the plainest reading
+    donor = _donor(t, task, metrics, types)
     if donor is None:
         how, effective, chosen = "with its registry options", t, {}
     else:
@@ -219,9 +243,3 @@ def typed_adapt(t: AnnotationType, task: Any, metrics: Any, types: TypeCatalog, 
     out.options = options
     out.notes = notes + out.notes
     return out
-
-
-def is_typed(task: Any) -> bool:
-    """Typed reading applies to tasks without an adapter of their own."""
-    return task.adapter in (None, "")
-

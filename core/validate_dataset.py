@@ -160,9 +160,9 @@ def validate_task_folder(folder: Path, registry, local: TaskCatalog, report: Val
 def _typed_references(task: Task, ann: Path, type_name: Any, registry, report: ValidationReport):
     """The reference reader of a typed annotation (as ``evaluate`` reads it), or None if untyped."""
     from .annotation_types import check_known
-    from .typed_adapter import reference_of, resolve
+    from .typed_adapter import reference_of, resolve, type_for
 
-    t = registry.types.find(task.modality, type_name) if task.adapter in (None, "") else None
+    t = type_for(task, type_name, registry.metrics, registry.types)
     if t is None:
         return None
     note = check_known(registry.types, task.modality, type_name)

@@ -232,3 +232,31 @@ def test_validate_reads_typed_references(tmp_path):
     report = validate(tmp_path)
     assert report.ok, report.problems  # an unknown type is read as unlisted types are: a note, not an error
     assert any("'Prof' is not a known NLP type" in n and "did you mean 'Proof'" in n for n in report.notes)
+
+
+class NumericNLPTask:
+    @staticmethod
+    @hookimpl
+    def register_tasks(register):
+        register(gl.Task(id="essay-scoring", name="Essay Scoring", modality="NLP", paradigm="none",
+                         metric="PCC", sota=50.0, sota_unit="percent"))
+
+
+def test_unlisted_fallback_leaves_a_plugin_metric_to_its_default_adapter(tmp_path):
+    """No General-Bench type scores PCC: an untyped NLP annotation of such a task is read by the PCC
+    family's default adapter (numbers), not as token-F1 text."""
+    plugins.register_plugin(NumericNLPTask, "numeric_nlp")
+    try:
+        folder = tmp_path / "nlp" / "Essay_Scoring"
+        folder.mkdir(parents=True)
+        refs, preds = [1.0, 2.0, 3.0, 4.0], [1.5, 1.8, 3.3, 3.9]
+        (folder / "annotation.json").write_text(json.dumps(
+            {"task": "Essay Scoring", "data": [{"id": i, "output": {"value": v}} for i, v in enumerate(refs)]}))
+        (folder / "prediction.json").write_text(json.dumps([{"id": i, "prediction": v} for i, v in enumerate(preds)]))
+        task = evaluate(tmp_path, None, "m", jobs=1).tasks[0]
+        import numpy as np
+
+        assert task.status == "scored" and task.annotation_type is None
+        assert task.raw == pytest.approx(100 * np.corrcoef(preds, refs)[0, 1])
+    finally:
+        plugins.unregister_plugin("numeric_nlp")
