@@ -16,6 +16,8 @@ numbers, boxes, features, ...): the reference is read from the item's ``output``
 (e.g. ``answer``/``label`` for labels), the prediction is used as is (or read by the same key when
 it is an object holding one). Missing predictions become the family's *empty* answer (a wrong
 answer: ``""`` for text, ``[]`` boxes, ...) where it has one; otherwise the task cannot be scored.
+Values that name media files (a generated image, a mask PNG, a point cloud) are decoded first, for
+the metrics :mod:`generallevel.media_adapter` lists (docs/media.md).
 """
 
 from __future__ import annotations
@@ -199,8 +201,19 @@ def _stack(vectors: list[np.ndarray], records: list[dict], what: str) -> np.ndar
     return np.stack(vectors)
 
 
-def default_adapter(records: list[dict], predictions: list, task: Any) -> tuple[Any, Any, dict]:
-    """The adapter used when a task declares none: see the module docstring and docs/evaluate.md."""
+def default_adapter(records: list[dict], predictions: list, task: Any, files: Any = None) -> tuple[Any, Any, dict]:
+    """The adapter used when a task declares none: see the module docstring and docs/evaluate.md.
+
+    ``files`` (a :class:`generallevel.media_adapter.FileContext`) lets predictions and references
+    that name media files be decoded (:mod:`generallevel.media_adapter`); without it values are
+    taken as they are.
+    """
+    if files is not None:
+        from .media_adapter import media_adapt
+
+        out = media_adapt(records, predictions, task, files)
+        if out is not None:
+            return out
     family = family_for(task)
     preds: list[Any] = []
     for rec, p in zip(records, predictions):
@@ -253,10 +266,22 @@ def _takes_task(fn: Callable[..., Any]) -> bool:
         return False
 
 
-def adapt(task: Any, records: list[dict], predictions: list) -> tuple[Any, Any, dict]:
-    """Run the task's adapter and check what it returned: (predictions, references, options)."""
+def _takes_files(fn: Callable[..., Any]) -> bool:
+    try:
+        return "files" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def adapt(task: Any, records: list[dict], predictions: list, files: Any = None) -> tuple[Any, Any, dict]:
+    """Run the task's adapter and check what it returned: (predictions, references, options).
+
+    ``files``: where the task's JSON files are (a FileContext), passed to adapters that take a
+    ``files`` keyword (the default adapter does) so that values naming media files can be read.
+    """
     fn = load_adapter(task)
-    out = fn(records, predictions, task) if _takes_task(fn) else fn(records, predictions)
+    extra = {"files": files} if files is not None and _takes_files(fn) else {}
+    out = fn(records, predictions, task, **extra) if _takes_task(fn) else fn(records, predictions, **extra)
     if not isinstance(out, tuple) or len(out) not in (2, 3):
         raise InputError(f"task {task.id!r}: adapter must return (predictions, references[, options]), "
                          f"got {type(out).__name__}")

@@ -22,6 +22,7 @@ from typing import Any
 from .adapters import MISSING, adapt
 from .annotation_types import check_known
 from .errors import InputError, UnknownTaskError
+from .media_adapter import DROP, file_context, read_extractor_options
 from .evaluation_results import FIRST, EvaluationResult, IdProblem, TaskResult  # noqa: F401 - re-exported
 from .readers.benchfolder import (
     ANNOTATION, LAYOUT, PREDICTION, TaskFolder, read_annotation, read_predictions, scan_tree,
@@ -33,6 +34,7 @@ DEMO_DIR = Path(__file__).with_name("examples") / "demo"
 DEMO_DATASET = DEMO_DIR / "bench"
 DEMO_MODEL = "demo-omni"
 DEMO_PREDICTIONS = DEMO_DIR / "predictions" / DEMO_MODEL
+DEMO_EXTRACTORS = DEMO_DIR / "extractors.json"  # the demo's tiny extractor weights, when it has any
 
 
 # -- one task (runs in a worker process) -------------------------------------------------------
@@ -111,14 +113,16 @@ def _join(records: list[dict], preds: list[tuple[str, Any]], res: TaskResult) ->
     return aligned
 
 
-def evaluate_folder(folder: TaskFolder, prediction: Path | None, official: bool = False) -> TaskResult:
+def evaluate_folder(folder: TaskFolder, prediction: Path | None, official: bool = False,
+                    extractor_options: dict | None = None) -> TaskResult:
     """Evaluate one task folder; every error becomes a failed :class:`TaskResult`, never an exception.
 
     ``official``: read typed annotations as the official code does (``--compat official``).
+    ``extractor_options``: load options per extractor name, for items that name media files.
     """
     res = TaskResult(folder=folder.rel, status="failed", group=folder.group)
     try:
-        _evaluate_into(res, folder, prediction, official)
+        _evaluate_into(res, folder, prediction, official, extractor_options)
     except NotWritten as e:  # the official pipeline writes no value: the task is unsupported there
         res.status, res.raw = "unsupported", None
         res.problems.append(str(e))
@@ -129,7 +133,8 @@ def evaluate_folder(folder: TaskFolder, prediction: Path | None, official: bool 
     return res
 
 
-def _evaluate_into(res: TaskResult, folder: TaskFolder, prediction: Path | None, official: bool) -> None:
+def _evaluate_into(res: TaskResult, folder: TaskFolder, prediction: Path | None, official: bool,
+                   extractor_options: dict | None = None) -> None:
     path = folder.path / ANNOTATION
     annotation = read_annotation(path)
     records: list[dict] = annotation["data"]
@@ -179,8 +184,11 @@ def _evaluate_into(res: TaskResult, folder: TaskFolder, prediction: Path | None,
         preds_in, refs_in, options = typed.predictions, typed.references, typed.options
         res.scored = len(records) - typed.skipped
     else:
-        preds_in, refs_in, adapter_options = adapt(task, records, aligned)
-        options = res.options = {**task.metric_options, **adapter_options}
+        files = file_context(folder, prediction, extractor_options)
+        preds_in, refs_in, adapter_options = adapt(task, records, aligned, files)
+        options = {**task.metric_options, **adapter_options}
+        options = res.options = {k: v for k, v in options.items() if v is not DROP}
+        res.notes += files.notes
         res.scored = len(records)
     res.raw = metric.compute(preds_in, refs_in, **options)
     res.status = "scored"
@@ -221,11 +229,11 @@ def _pairs(dataset: Path, predictions: Path, filename: str = PREDICTION,
 
 
 def _run(pairs: list[tuple[TaskFolder, Path | None]], jobs: int, progress: bool,
-         notes: list[str], official: bool = False) -> list[TaskResult]:
+         notes: list[str], official: bool = False, extractor_options: dict | None = None) -> list[TaskResult]:
     bar = _progress_bar(len(pairs), progress)
     try:
         if jobs > 1 and len(pairs) > 1:
-            results = _run_parallel(pairs, jobs, bar, notes, official)
+            results = _run_parallel(pairs, jobs, bar, notes, official, extractor_options)
             if results is not None:
                 return results
         saved_omp = os.environ.get("OMP_NUM_THREADS")
@@ -234,7 +242,7 @@ def _run(pairs: list[tuple[TaskFolder, Path | None]], jobs: int, progress: bool,
         try:
             out = []
             for f, p in pairs:
-                out.append(evaluate_folder(f, p, official))
+                out.append(evaluate_folder(f, p, official, extractor_options))
                 bar.update(1)
             return out
         finally:  # give the caller's process its thread settings back
@@ -250,7 +258,8 @@ def _run(pairs: list[tuple[TaskFolder, Path | None]], jobs: int, progress: bool,
         bar.close()
 
 
-def _run_parallel(pairs, jobs: int, bar, notes: list[str], official: bool = False) -> list[TaskResult] | None:
+def _run_parallel(pairs, jobs: int, bar, notes: list[str], official: bool = False,
+                  extractor_options: dict | None = None) -> list[TaskResult] | None:
     import multiprocessing
 
     from .plugins import get_registry
@@ -269,7 +278,7 @@ def _run_parallel(pairs, jobs: int, bar, notes: list[str], official: bool = Fals
     order = sorted(range(len(pairs)), key=lambda i: -_input_bytes(*pairs[i]))
     with ProcessPoolExecutor(max_workers=min(jobs, len(pairs)), mp_context=ctx,
                              initializer=_init_worker, initargs=(catalogs,)) as pool:
-        futures = {pool.submit(evaluate_folder, *pairs[i], official): i for i in order}
+        futures = {pool.submit(evaluate_folder, *pairs[i], official, extractor_options): i for i in order}
         for fut in as_completed(futures):
             i = futures[fut]
             try:
@@ -325,7 +334,7 @@ def _finish(results: list[TaskResult], report: ScoreReport) -> None:
 def evaluate(dataset: str | Path, predictions: str | Path | None = None, model: str | None = None, *,
              jobs: int | None = None, strict: bool = False, progress: bool | None = None,
              compat: str | None = None, expect_registry: str | None = None,
-             prediction_file: str = PREDICTION) -> EvaluationResult:
+             prediction_file: str = PREDICTION, extractor_options: dict | str | Path | None = None) -> EvaluationResult:
     """Evaluate ``predictions`` (a mirrored tree of prediction.json files) on a General-Bench tree.
 
     predictions: the mirrored tree; None (or the dataset folder itself) reads the prediction files
@@ -334,6 +343,9 @@ def evaluate(dataset: str | Path, predictions: str | Path | None = None, model: 
     processes (default: all cores; 1 = in this process). progress: a tqdm bar on stderr (default:
     only when stderr is a terminal). strict: raise :class:`InputError` listing every failed task and
     problem instead of reporting them. compat / expect_registry: as for :func:`generallevel.score`.
+    extractor_options: load options per extractor (``{"inception-pool3": {"weights": PATH}}``) for
+    items that name media files, or a JSON file of them (docs/media.md); default: none, except the
+    bundled demo's tiny weights for the demo tree.
     """
     check_registry(expect_registry)  # before any work: a wrong registry must not cost a whole run
     _check_file_name(prediction_file)
@@ -359,7 +371,11 @@ def evaluate(dataset: str | Path, predictions: str | Path | None = None, model: 
         raise InputError(f"jobs must be at least 1, got {jobs}")
     if progress is None:
         progress = sys.stderr.isatty()
-    results = _run(pairs, jobs, progress, notes, compat == "official")
+    if extractor_options is None and DEMO_EXTRACTORS.is_file() and dataset.resolve() == DEMO_DATASET.resolve():
+        extractor_options = DEMO_EXTRACTORS
+    if isinstance(extractor_options, (str, Path)):
+        extractor_options = read_extractor_options(extractor_options)
+    results = _run(pairs, jobs, progress, notes, compat == "official", extractor_options)
     first: dict[str, str] = {}
     for r in results:  # two folders for one task: the first (in folder order) counts
         if r.task_id is None or r.status == "failed":

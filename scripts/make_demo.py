@@ -2,10 +2,13 @@
 
     python scripts/make_demo.py          # rewrites core/examples/demo/
 
-Everything is made up here (seeded, so the output is byte-identical on every run): short texts,
-labels, counts, boxes, point clouds, and small random vectors that stand in for the precomputed
-features model-based metrics need (FID/FVD/FAD features, CLIP embeddings). No media files and no
-downloads. `generallevel evaluate` with no arguments scores this tree.
+Everything is made up here (seeded, so the output is byte-identical on every run with the same
+media libraries): short texts, labels, counts, boxes, and small real media files made here: PNG
+images (scored by PSNR from the files), PLY point clouds (Chamfer distance from the files), and
+the generated/reference PNG, MP4 and WAV files of the FID, FVD and FAD tasks. No extractor weights
+are bundled, so those three tasks also carry small precomputed feature vectors next to the media
+(which evaluate uses instead of reading the files; see docs/media.md). No downloads.
+`generallevel evaluate` with no arguments scores this tree. Needs the [media] extra.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ DIRS = {"Image": "image", "Video": "video", "Audio": "audio", "3D": "3d", "NLP":
 
 Records = list[dict[str, Any]]
 Preds = dict[str, Any] | None  # None: the model does not support the task (no prediction file)
+Media = list[tuple[str, str, Callable[[Path], None]]]  # ("bench" | "pred", path in the task folder, writer)
 
 
 def _ids(prefix: str, n: int) -> list[str]:
@@ -54,7 +58,8 @@ def text_only(prefix: str, questions: list[str], answers: list, predicted: list,
 
 def features(prefix: str, media: str, rng: np.random.RandomState, n: int, dim: int,
              scale: float, shift: float, noise: float, prompt: str):
-    """Reference/generated feature pairs: generated = scale * reference + shift + noise."""
+    """Reference/generated media files, with feature pairs standing in for an extractor's output:
+    generated = scale * reference + shift + noise."""
     ref = rng.randn(n, dim)
     gen = scale * ref + shift + noise * rng.randn(n, dim)
     ids = _ids(prefix, n)
@@ -62,7 +67,11 @@ def features(prefix: str, media: str, rng: np.random.RandomState, n: int, dim: i
                 "output": {media: f"targets/{i}.{_EXT[media]}", "features": _round(r)}}
                for k, (i, r) in enumerate(zip(ids, ref))]
     preds = {i: {media: f"outputs/{i}.{_EXT[media]}", "features": _round(g)} for i, g in zip(ids, gen)}
-    return records, preds
+    files: Media = []
+    for k, i in enumerate(ids):
+        for side, folder, seed in (("bench", "targets", 2 * k), ("pred", "outputs", 2 * k + 1)):
+            files.append((side, f"{folder}/{i}.{_EXT[media]}", _MEDIA_WRITERS[media](seed)))
+    return records, preds, files
 
 
 def paired_embeddings(prefix: str, rng: np.random.RandomState, prompts: list[str], dim: int, mix: float):
@@ -102,13 +111,96 @@ def boxes(prefix: str, rng: np.random.RandomState):
 
 
 def point_clouds(prefix: str, rng: np.random.RandomState, n: int = 6, points: int = 12, noise: float = 0.03):
+    """Completed clouds as ASCII PLY files (references and predictions), read back by evaluate."""
     ids = _ids(prefix, n)
-    records, preds = [], {}
+    records, preds, files = [], {}, []
     for i in ids:
         full = rng.rand(points, 3)
-        records.append({"id": i, "input": {"point_cloud": f"partial/{i}.ply"}, "output": {"points": _round(full)}})
-        preds[i] = _round(full + noise * rng.randn(points, 3))
-    return records, preds
+        out = full + noise * rng.randn(points, 3)
+        records.append({"id": i, "input": {"point_cloud": f"partial/{i}.ply"}, "output": {"pointcloud": f"complete/{i}.ply"}})
+        preds[i] = f"outputs/{i}.ply"
+        files += [("bench", f"complete/{i}.ply", _ply(_round(full))), ("pred", f"outputs/{i}.ply", _ply(_round(out)))]
+    return records, preds, files
+
+
+def restored_images(prefix: str, n: int = 6, size: int = 24):
+    """Image restoration: reference PNGs and the model's restored PNGs, scored by PSNR from the files."""
+    ids = _ids(prefix, n)
+    records, preds, files = [], {}, []
+    for k, i in enumerate(ids):
+        gt = _picture(100 + k, size)
+        noise = np.random.RandomState(200 + k).randint(-(4 + 2 * k), 5 + 2 * k, gt.shape)
+        out = np.clip(gt.astype(int) + noise, 0, 255).astype(np.uint8)
+        records.append({"id": i, "input": {"image": f"images/blurred_{i}.png", "prompt": "Deblur the image."},
+                        "output": {"image": f"images/{i}.png"}})
+        preds[i] = f"outputs/{i}.png"
+        files += [("bench", f"images/{i}.png", _png(gt)), ("pred", f"outputs/{i}.png", _png(out))]
+    return records, preds, files
+
+
+# -- small media files (seeded; their own random streams, so the JSON values above do not move) ----
+def _picture(seed: int, size: int = 16) -> np.ndarray:
+    """A smooth RGB picture: two colour gradients and a soft blob."""
+    r = np.random.RandomState(seed)
+    y, x = np.mgrid[0:size, 0:size] / (size - 1)
+    cx, cy = r.rand(2)
+    blob = np.exp(-((x - cx) ** 2 + (y - cy) ** 2) * 12)
+    img = np.stack([x * r.rand(), y * r.rand(), blob], axis=-1) * 200 + r.rand(3) * 55
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def _png(arr: np.ndarray) -> Callable[[Path], None]:
+    def write(path: Path) -> None:
+        from PIL import Image
+
+        Image.fromarray(arr).save(path, optimize=True)
+    return write
+
+
+def _ply(points: list) -> Callable[[Path], None]:
+    head = ("ply\nformat ascii 1.0\nelement vertex {n}\nproperty double x\nproperty double y\nproperty double z\n"
+            "end_header\n")
+    return lambda path: path.write_text(head.format(n=len(points)) + "".join(
+        f"{x!r} {y!r} {z!r}\n" for x, y, z in points), encoding="ascii")
+
+
+def _image_file(seed: int) -> Callable[[Path], None]:
+    return _png(_picture(seed))
+
+
+def _video_file(seed: int, frames: int = 6, size: int = 16, fps: int = 8) -> Callable[[Path], None]:
+    """An H.264 MP4 of a square drifting over a gradient (size x size, ``frames`` frames)."""
+    def write(path: Path) -> None:
+        import av
+
+        base, r = _picture(seed, size), np.random.RandomState(seed)
+        x0, y0, dx, dy = r.randint(0, size // 2, 4) // 2
+        with av.open(str(path), "w", format="mp4") as out:
+            stream = out.add_stream("libx264", rate=fps, options={"threads": "1", "preset": "veryfast"})
+            stream.width = stream.height = size
+            stream.pix_fmt = "yuv420p"
+            for t in range(frames):
+                img = base.copy()
+                x, y = (x0 + dx * t) % (size - 4), (y0 + dy * t) % (size - 4)
+                img[y:y + 4, x:x + 4] = (240, 240, 240)
+                out.mux(stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")))
+            out.mux(stream.encode())
+    return write
+
+
+def _audio_file(seed: int, rate: int = 8000, seconds: float = 0.2) -> Callable[[Path], None]:
+    """A 16-bit mono WAV: a short chord with a decaying envelope."""
+    def write(path: Path) -> None:
+        import soundfile as sf
+
+        r = np.random.RandomState(seed)
+        t = np.arange(int(rate * seconds)) / rate
+        wave = sum(np.sin(2 * np.pi * f * t) for f in r.uniform(200, 900, 3)) / 3 * np.exp(-3 * t)
+        sf.write(path, (0.6 * wave).astype(np.float32), rate, subtype="PCM_16")
+    return write
+
+
+_MEDIA_WRITERS = {"image": _image_file, "video": _video_file, "audio": _audio_file}
 
 
 def success(prefix: str, classes: list[str], detected: list[bool]):
@@ -136,6 +228,7 @@ def tasks(rng: np.random.RandomState) -> list[tuple[str, str, Callable[[], tuple
              "a bus on a city street", "a cat on a chair", "a group of people on a beach"],
             key="caption")),
         ("plant-disease-detection", "detection", lambda: boxes("plant", rng)),
+        ("image-deblurring", "restoration", lambda: restored_images("deblur")),
         ("edge-to-image-generation", "generation", lambda: features(
             "edge", "image", rng, 8, 4, 1.5, 3.0, 0.5, "Render the edge map as a photo")),
         ("image-editing-with-text-and-image-prompt", "editing", lambda: paired_embeddings(
@@ -236,8 +329,11 @@ A tiny synthetic General-Bench tree, generated by `scripts/make_demo.py` (do not
 
 - `bench/` - {n} tasks across Image, Video, Audio, 3D (comprehension and generation) and NLP, with a
   handful of made-up instances each. Media paths in `input` point nowhere: the metrics only need
-  the `output` fields. Model-based metrics (FID, FVD, FAD, CLIP-T) read small precomputed feature
-  vectors in the JSON instead of running a network.
+  the `output` fields. Image Deblurring (PSNR) and 3D Point Cloud Completion (Chamfer distance) are
+  scored from the PNG and PLY files their references and predictions name. The FID, FVD and FAD
+  tasks hold real PNG, MP4 and WAV files too, but no extractor weights are bundled: small
+  precomputed feature vectors next to each file stand in for the extractor's output (and win over
+  the file). CLIP scores read precomputed embeddings.
 - `predictions/{model}/` - prediction.json files of a made-up model, in the same layout. It has no
   predictions for `{unsupported}`, so that task is unsupported (score 0).
 
@@ -258,12 +354,17 @@ def main() -> int:
         task = gl.get_task(task_id)
         rel = Path(DIRS[task.modality]) if task.modality == "NLP" else Path(DIRS[task.modality]) / task.paradigm
         rel /= folder_name(task.name)
-        records, preds = build()
+        built = build()
+        records, preds = built[0], built[1]
         dump({"task": task.name, "type": kind, "data": records}, bench / rel / "annotation.json")
         if preds is None:
             unsupported.append(task.name)
             continue
         dump([{"id": r["id"], "prediction": preds[r["id"]]} for r in records], preds_root / rel / "prediction.json")
+        for side, name, write in (built[2] if len(built) > 2 else []):
+            path = (bench if side == "bench" else preds_root) / rel / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write(path)
     (DEMO / "README.md").write_text(README.format(n=len(specs), model=MODEL, unsupported=", ".join(unsupported)),
                                     encoding="utf-8")
     size = sum(p.stat().st_size for p in DEMO.rglob("*") if p.is_file())

@@ -60,7 +60,7 @@ def test_demo_is_small_and_covers_every_group():
 def test_demo_via_api_scores_every_task_but_the_unsupported_one(demo):
     assert demo.problems == [] and demo.all_problems() == []
     status = {t.folder: t.status for t in demo.tasks}
-    assert len(status) == 21
+    assert len(status) == 22
     assert [f for f, s in status.items() if s != "scored"] == ["3d/comprehension/3D_Situated_Question_Answering_on_What"]
     assert status and demo.failed == []
     har = row(demo, HAR)
@@ -89,7 +89,7 @@ def test_cli_without_arguments_evaluates_the_demo():
     assert "bundled demo" in r.stderr and "demo-omni" in r.stderr
     out = r.stdout
     assert "Model: demo-omni" in out and "Level-2" in out and "human-action-recognition" in out
-    assert "21 task folders: 20 scored, 1 unsupported" in out and "FAILED" not in out
+    assert "22 task folders: 21 scored, 1 unsupported" in out and "FAILED" not in out
 
 
 def test_cli_json_and_markdown(demo):
@@ -97,7 +97,7 @@ def test_cli_json_and_markdown(demo):
     assert r.exit_code == 0
     d = json.loads(r.stdout)
     assert d["level"] == demo.report.level and d["levels"] == pytest.approx(demo.report.levels)
-    assert d["problems"] == [] and d["evaluation"]["scored"] == 20 and len(d["tasks"]) == 21
+    assert d["problems"] == [] and d["evaluation"]["scored"] == 21 and len(d["tasks"]) == 22
     t = next(t for t in d["tasks"] if t["folder"] == HAR)
     assert {"raw", "score", "sota_raw", "sota_score", "win", "instances", "missing_ids", "unknown_ids",
             "duplicate_ids", "error", "problems", "status"} <= set(t)
@@ -164,7 +164,7 @@ def test_duplicate_ids_fail_the_task(tree):
     har = row(res, HAR)
     assert har.status == "failed" and "duplicate prediction id" in har.error and str(path) in har.error
     assert har.duplicates.describe() == {"count": 1, "first": ["har_0003"]}
-    assert sum(t.status == "scored" for t in res.tasks) == 19
+    assert sum(t.status == "scored" for t in res.tasks) == 20
 
 
 def test_integer_and_string_ids_join(tree):
@@ -186,7 +186,7 @@ def test_malformed_prediction_json_fails_only_that_task(tree):
     res = evaluate(bench, preds, jobs=1)
     har = row(res, HAR)
     assert har.status == "failed" and str(path) in har.error and "malformed JSON" in har.error
-    assert sum(t.status == "scored" for t in res.tasks) == 19
+    assert sum(t.status == "scored" for t in res.tasks) == 20
     r = run(bench, "--predictions", preds, "--jobs", "1")
     assert r.exit_code == 1 and "FAILED" in r.stdout and "malformed JSON" in r.stdout and "1 task(s) failed" in r.stderr
     r = run(bench, "--predictions", preds, "--jobs", "1", "--strict")
@@ -235,7 +235,7 @@ def test_unknown_task_folder_is_a_failed_task_naming_the_file(tree):
     bad = row(res, "image/comprehension/Mystery_Task")
     assert bad.status == "failed" and bad.task_id is None
     assert "Mystery_Task/annotation.json" in bad.error and "no registered task" in bad.error
-    assert sum(t.status == "scored" for t in res.tasks) == 20
+    assert sum(t.status == "scored" for t in res.tasks) == 21
     with pytest.raises(gl.InputError, match="Mystery_Task"):
         evaluate(bench, preds, jobs=1, strict=True)
 
@@ -363,7 +363,7 @@ def test_an_exception_inside_a_metric_fails_only_its_task(tree, monkeypatch):
     monkeypatch.setattr(gl.get_task("crowd-counting"), "adapter", boom)
     res = evaluate(bench, preds, jobs=1)
     assert row(res, CROWD).error == "ZeroDivisionError: adapter bug"
-    assert sum(t.status == "scored" for t in res.tasks) == 19
+    assert sum(t.status == "scored" for t in res.tasks) == 20
 
 
 def test_problems_are_identical_for_any_number_of_jobs(tree):
@@ -388,7 +388,7 @@ def test_a_crashed_worker_fails_its_task_not_the_run(tree, monkeypatch):
     monkeypatch.setattr(gl.get_task("crowd-counting"), "adapter", crash)
     res = evaluate(bench, preds, jobs=2)
     assert "worker process failed" in row(res, CROWD).error
-    assert len(res.tasks) == 21
+    assert len(res.tasks) == 22
 
 
 def test_duplicate_annotation_ids_fail_the_task(tree):
