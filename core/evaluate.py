@@ -229,9 +229,13 @@ def _pairs(dataset: Path, predictions: Path, filename: str = PREDICTION,
 
 
 def _run(pairs: list[tuple[TaskFolder, Path | None]], jobs: int, progress: bool,
-         notes: list[str], official: bool = False, extractor_options: dict | None = None) -> list[TaskResult]:
+         notes: list[str], official: bool = False, extractor_options: dict | None = None, *, dask: dict | None = None) -> list[TaskResult]:
     bar = _progress_bar(len(pairs), progress)
     try:
+        if dask is not None:  # --scheduler: the tasks run on a Dask cluster (generallevel.cluster)
+            from .cluster import evaluate_pairs
+
+            return evaluate_pairs(pairs, (official, extractor_options), bar=bar, notes=notes, **dask)
         if jobs > 1 and len(pairs) > 1:
             results = _run_parallel(pairs, jobs, bar, notes, official, extractor_options)
             if results is not None:
@@ -334,12 +338,15 @@ def _finish(results: list[TaskResult], report: ScoreReport) -> None:
 def evaluate(dataset: str | Path, predictions: str | Path | None = None, model: str | None = None, *,
              jobs: int | None = None, strict: bool = False, progress: bool | None = None,
              compat: str | None = None, expect_registry: str | None = None,
-             prediction_file: str = PREDICTION, extractor_options: dict | str | Path | None = None) -> EvaluationResult:
+             prediction_file: str = PREDICTION, extractor_options: dict | str | Path | None = None,
+             scheduler: str | None = None, dashboard: bool = False, task_timeout: float | None = 3600.0) -> EvaluationResult:
     """Evaluate ``predictions`` (a mirrored tree of prediction.json files) on a General-Bench tree.
 
     predictions: the mirrored tree; None (or the dataset folder itself) reads the prediction files
     beside each annotation.json, the official layout. prediction_file: their file name (the official
-    ``register.py -p``). model: the report's model name (default: the predictions folder's name). jobs: worker
+    ``register.py -p``). scheduler: run the tasks on Dask ("local" for a LocalCluster of ``jobs``
+    processes, or a scheduler address; docs/cluster.md) with ``task_timeout`` seconds per task,
+    printing the dashboard's address when ``dashboard``. model: the report's model name (default: the predictions folder's name). jobs: worker
     processes (default: all cores; 1 = in this process). progress: a tqdm bar on stderr (default:
     only when stderr is a terminal). strict: raise :class:`InputError` listing every failed task and
     problem instead of reporting them. compat / expect_registry: as for :func:`generallevel.score`.
@@ -375,7 +382,9 @@ def evaluate(dataset: str | Path, predictions: str | Path | None = None, model: 
         extractor_options = DEMO_EXTRACTORS
     if isinstance(extractor_options, (str, Path)):
         extractor_options = read_extractor_options(extractor_options)
-    results = _run(pairs, jobs, progress, notes, compat == "official", extractor_options)
+    dask = None if scheduler is None else {"roots": [dataset, predictions], "scheduler": scheduler, "workers": jobs,
+                                           "timeout": task_timeout, "dashboard": dashboard}
+    results = _run(pairs, jobs, progress, notes, compat == "official", extractor_options, dask=dask)
     first: dict[str, str] = {}
     for r in results:  # two folders for one task: the first (in folder order) counts
         if r.task_id is None or r.status == "failed":

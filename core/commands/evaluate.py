@@ -81,7 +81,14 @@ def render_markdown(result) -> str:
 @click.option("--compat", type=click.Choice(["paper", "official"]), default="paper", show_default=True,
               help="'official' reproduces the official ranker's Level arithmetic, errors included.")
 @click.option("--expect-registry", metavar="SHA256", help="Refuse to score if the registry fingerprint differs.")
-def command(dataset_dir, predictions, prediction_file, model, fmt, jobs, strict, compat, expect_registry) -> None:
+@click.option("--scheduler", metavar="ADDRESS|local",
+              help="Run the tasks on Dask: a running scheduler's address, or 'local' for a LocalCluster of "
+                   "--jobs worker processes (needs generallevel[cluster]; docs/cluster.md).")
+@click.option("--dashboard", is_flag=True, help="With --scheduler: print the Dask dashboard's address.")
+@click.option("--task-timeout", type=click.FloatRange(min=0, min_open=True), default=3600.0, show_default=True,
+              help="With --scheduler: seconds one task may run on a worker before it fails (and its worker restarts).")
+def command(dataset_dir, predictions, prediction_file, model, fmt, jobs, strict, compat, expect_registry,
+            scheduler, dashboard, task_timeout) -> None:
     """Score a model end to end from a General-Bench folder tree and its prediction files.
 
     DATASET_DIR holds <modality>/<comprehension|generation>/<Task>/annotation.json (NLP:
@@ -101,7 +108,8 @@ def command(dataset_dir, predictions, prediction_file, model, fmt, jobs, strict,
             click.echo(f"No DATASET_DIR given: evaluating {predictions} on the bundled demo ({dataset_dir}).",
                        err=True)
     result = evaluate(dataset_dir, predictions, model, jobs=jobs, strict=strict, compat=compat,
-                      expect_registry=expect_registry, prediction_file=prediction_file)
+                      expect_registry=expect_registry, prediction_file=prediction_file, scheduler=scheduler,
+                      dashboard=dashboard, task_timeout=task_timeout)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     if fmt == "json":

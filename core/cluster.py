@@ -1,0 +1,251 @@
+"""Run evaluate's tasks on a Dask cluster: a running scheduler, or a LocalCluster of processes.
+
+``evaluate --scheduler ADDRESS`` (or ``local``) submits each task folder as one Dask task; results
+come back into folder order, so the report is identical to ``--jobs 1``. Dask, not a scheduler of
+our own: the same code runs on a laptop, on SLURM through dask-jobqueue and on Kubernetes through
+dask-kubernetes (docs/cluster.md). Dask is an optional extra (``[cluster]``) imported only here.
+
+What this module adds to plain ``client.submit``:
+
+* every worker is asked once, before any work, whether it sees the dataset and predictions trees
+  (they must be on a shared file system); the first missing path on the first worker is the error;
+* the registry's catalogues travel to the workers (so in-process plugins work there too), and each
+  worker computes with one BLAS thread, as ``--jobs`` does, so numbers are bit-identical;
+* a worker that dies mid-task has the task retried once elsewhere (on a cluster we start; an external
+  scheduler keeps its own ``distributed.scheduler.allowed-failures``); if it dies again the task fails
+  with that reason, never the run;
+* a per-task timeout: a task processing longer than ``timeout`` seconds fails with a timeout, and its
+  worker is restarted (a running Python thread cannot be stopped any other way), so the run never hangs;
+* GPU work is pinned: when a worker advertises a ``GPU`` resource, tasks that need a model
+  (``needs_gpu``) are submitted with ``resources={"GPU": 1}``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from .errors import InputError, MissingDependencyError
+
+DEFAULT_TIMEOUT = 3600.0  # seconds one task may run on a worker before it is failed (docs/cluster.md)
+POLL = 0.5  # seconds between checks of running tasks' ages
+INSTALL = "pip install 'generallevel[cluster]'"
+
+
+def _dask():
+    try:
+        import dask
+        from dask import distributed
+    except ImportError:
+        raise MissingDependencyError(f"--scheduler runs tasks on Dask, which is not installed: {INSTALL}") from None
+    return dask, distributed
+
+
+# -- run on the workers -----------------------------------------------------------------------------
+def _missing_paths(paths: list[str]) -> str | None:
+    """On a worker: the first path it cannot see."""
+    for p in paths:
+        if not os.path.exists(p):
+            return p
+    return None
+
+
+def _run_task(fn: Callable[..., Any], args: tuple) -> Any:
+    """On a worker: compute one task with one BLAS thread (the catalogues come from the worker plugin)."""
+    from . import evaluate as ev
+
+    ev._one_thread()
+    return fn(*args)
+
+
+def _catalog_plugin(distributed: Any, catalogs: Any, name: str) -> Any:
+    """A worker plugin that hands the client's registry catalogues to every worker, including the
+    ones the nanny restarts after a death (scattered data would die with its last replica)."""
+
+    class Catalogs(distributed.WorkerPlugin):
+        def __init__(self) -> None:
+            self.name = name
+            self.catalogs = catalogs
+
+        def setup(self, worker: Any) -> None:
+            from . import evaluate as ev
+
+            ev._CATALOGS = self.catalogs
+
+    return Catalogs()
+
+
+# -- the client side -------------------------------------------------------------------------------
+class DaskRun:
+    """One evaluate run on Dask: connect (or start a LocalCluster), check paths, submit, collect."""
+
+    def __init__(self, scheduler: str, workers: int | None = None, timeout: float | None = DEFAULT_TIMEOUT,
+                 dashboard: bool = False, notes: list[str] | None = None) -> None:
+        self.dask, self.distributed = _dask()
+        self.notes = notes if notes is not None else []
+        self.timeout = timeout
+        self.cluster = None
+        if scheduler == "local":
+            # one retry after a worker death; one task per worker thread at a time, so a task that kills
+            # its worker takes no queued bystander with it
+            with self.dask.config.set({"distributed.scheduler.allowed-failures": 1,
+                                       "distributed.scheduler.worker-saturation": 1.0}):
+                self.cluster = self.distributed.LocalCluster(
+                    n_workers=workers or min(os.cpu_count() or 1, 4), threads_per_worker=1, processes=True,
+                    dashboard_address=":0" if dashboard else None, silence_logs=40)
+            self.client = self.distributed.Client(self.cluster)
+        else:
+            try:
+                self.client = self.distributed.Client(scheduler, timeout="20s")
+            except (OSError, TimeoutError) as e:
+                raise InputError(f"cannot reach the Dask scheduler at {scheduler!r}: {e}") from None
+        if dashboard:  # printed now, not with the notes at the end: it is for watching the run
+            sys.stderr.write(f"Dask dashboard: {self.client.dashboard_link}\n")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+    def __enter__(self) -> "DaskRun":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # -- checks --------------------------------------------------------------------------------
+    def check_paths(self, paths: Sequence[str | Path]) -> None:
+        """Every worker must see every path; the first miss (first worker by address) is the error."""
+        wanted = [str(Path(p).resolve()) for p in paths]
+        self.client.wait_for_workers(1, timeout=60)
+        seen = self.client.run(_missing_paths, wanted)
+        for worker in sorted(seen):
+            if seen[worker] is not None:
+                raise InputError(f"Dask worker {worker} cannot see {seen[worker]}: every worker needs the dataset "
+                                 f"and predictions trees at the same path (a shared file system; docs/cluster.md)")
+
+    def gpu_workers(self) -> bool:
+        info = self.client.scheduler_info().get("workers", {})
+        return any(w.get("resources", {}).get("GPU") for w in info.values())
+
+    # -- run -----------------------------------------------------------------------------------
+    def map(self, fn: Callable[..., Any], args: Sequence[tuple], catalogs: Any, failed: Callable[[int, str], Any],
+            needs_gpu: Callable[[int], bool] = lambda i: False, order: Sequence[int] | None = None,
+            progress: Callable[[], None] = lambda: None) -> list[Any]:
+        """``fn(*args[i])`` on the workers for every i, results in input order.
+
+        ``failed(i, reason)`` builds the result of a task that could not finish (worker died twice,
+        timeout, cancelled); ``order`` is the submission order (largest first).
+        """
+        distributed = self.distributed
+        plugin = None
+        if catalogs is not None:
+            plugin = f"generallevel-catalogs-{os.getpid()}-{time.monotonic_ns()}"
+            self.client.register_plugin(_catalog_plugin(distributed, catalogs, plugin))
+        try:
+            return self._map(fn, args, failed, needs_gpu, order, progress)
+        finally:
+            if plugin is not None:
+                try:
+                    self.client.unregister_worker_plugin(plugin)
+                except Exception:  # noqa: BLE001 - the cluster is going away anyway
+                    pass
+
+    def _map(self, fn, args, failed, needs_gpu, order, progress) -> list[Any]:
+        distributed = self.distributed
+        gpu = self.gpu_workers()
+        futures = {}
+        for i in (order if order is not None else range(len(args))):
+            kw = {"resources": {"GPU": 1}} if gpu and needs_gpu(i) else {}
+            fut = self.client.submit(_run_task, fn, args[i], pure=False, key=f"generallevel-task-{i}-"
+                                     f"{os.getpid()}-{time.monotonic_ns()}", **kw)
+            futures[fut] = i
+        results: list[Any] = [None] * len(args)
+        pending = set(futures)
+        started: dict[str, tuple[float, str]] = {}
+        while pending:
+            try:
+                done, pending = distributed.wait(pending, timeout=POLL, return_when="FIRST_COMPLETED")
+            except TimeoutError:  # nothing finished within POLL seconds
+                done = set()
+            for fut in done:
+                i = futures[fut]
+                try:
+                    results[i] = fut.result()
+                except Exception as e:  # noqa: BLE001 - KilledWorker, a cancelled future, ...
+                    results[i] = failed(i, self._reason(e))
+                progress()
+            if self.timeout and pending:
+                pending -= self._expire(pending, futures, started, results, failed, progress)
+        return results
+
+    def _reason(self, e: BaseException) -> str:
+        if type(e).__name__ == "KilledWorker":
+            return ("the Dask worker running it died twice (killed, out of memory or a crashing extension); "
+                    "the task was retried once")
+        return f"Dask: {type(e).__name__}: {e}"
+
+    def _expire(self, pending: set, futures: dict, started: dict, results: list, failed, progress) -> set:
+        """Fail tasks running longer than the timeout and restart their workers; returns them."""
+        now = time.monotonic()
+        for worker, keys in self.client.processing().items():
+            for key in keys:
+                started.setdefault(key, (now, worker))
+        expired = {f for f in pending if f.key in started and now - started[f.key][0] > self.timeout}
+        restart = set()
+        for fut in expired:
+            i = futures[fut]
+            fut.cancel()
+            results[i] = failed(i, f"timed out: still running after {self.timeout:g} s on Dask worker "
+                                   f"{started[fut.key][1]} (--task-timeout); the worker was restarted")
+            restart.add(started[fut.key][1])
+            progress()
+        if restart:
+            try:
+                self.client.restart_workers(sorted(restart))
+            except Exception as e:  # noqa: BLE001 - an external cluster may not allow it
+                self.notes.append(f"could not restart Dask worker(s) {sorted(restart)} after a timeout: {e}")
+        return expired
+
+
+# -- evaluate's entry point --------------------------------------------------------------------------
+def evaluate_pairs(pairs: Sequence[tuple[Any, Any]], extra: tuple, *, roots: Sequence[Path], scheduler: str,
+                   workers: int | None, bar: Any, notes: list[str], timeout: float | None = DEFAULT_TIMEOUT,
+                   dashboard: bool = False) -> list[Any]:
+    """evaluate's task folders on Dask: ``evaluate_folder(folder, prediction, *extra)`` each, in folder order.
+
+    ``roots``: the dataset and predictions trees, which every worker must see.
+    """
+    import pickle
+
+    from . import evaluate as ev
+    from .adapters import family_of
+    from .plugins import get_registry
+
+    reg = get_registry()
+    catalogs: Any = (reg.tasks, reg.metrics, reg.types)
+    try:
+        pickle.dumps(catalogs)
+    except Exception as e:  # noqa: BLE001 - e.g. a plugin registered a lambda
+        notes.append(f"the registry cannot be sent to Dask workers ({e}); they build their own from entry points")
+        catalogs = None
+
+    def failed(i: int, reason: str) -> Any:
+        folder = pairs[i][0]
+        return ev.TaskResult(folder=folder.rel, status="failed", group=folder.group, error=reason)
+
+    def needs_gpu(i: int) -> bool:  # a model-based metric may run a network: pin it to a GPU worker
+        try:
+            return family_of(reg.tasks.get(pairs[i][0].name).metric).name == "features"
+        except Exception:  # noqa: BLE001 - the folder name is not a task name: the worker resolves it
+            return False
+
+    order = sorted(range(len(pairs)), key=lambda i: -ev._input_bytes(*pairs[i]))
+    with DaskRun(scheduler, workers, timeout, dashboard, notes) as run:
+        run.check_paths(roots)
+        return run.map(ev.evaluate_folder, [(f, p, *extra) for f, p in pairs], catalogs, failed,
+                       needs_gpu=needs_gpu, order=order, progress=lambda: bar.update(1))
