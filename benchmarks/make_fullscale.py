@@ -11,8 +11,10 @@ Instances are spread over tasks with log-normal weights (as real benchmarks vary
 tasks of heavy families are capped at realistic per-task sizes (:data:`CAPS`) and the rest absorb
 the remainder, so the total is exact. Model-based metrics get precomputed features of the real
 extractors' widths (Inception 2,048, I3D 400, VGGish 128, CLIP 512, DINO 768). Images, masks,
-maps and videos are inlined as nested lists (the default adapter reads no media files), so they
-are kept small: see :data:`SHAPES`. Every prediction is present, so every task should be scored.
+maps and videos are inlined as nested lists, kept small (:data:`SHAPES`), except in every third
+task of each metric that reads files (PSNR, mIoU, Dice, S-measure, AbsRel, EPE, CD,
+TemporalFlickering), whose items name PNG/.flo/PLY/MP4 files (``_instances_media.py``).
+Every prediction is present, so every task should be scored.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from _instances import (  # noqa: E402
     gen_flags, gen_grounding, gen_labels, gen_micro_f1, gen_overlaps, gen_ranked, gen_ratings, gen_scores_binary,
     gen_short_answers, gen_text, gen_transcripts, gen_values, gen_votes,
 )
+from _instances_media import media_generator, with_media_keys, write_media  # noqa: E402
 from _instances_arrays import (  # noqa: E402
     gen_amota, gen_binary_masks, gen_cepstra, gen_clouds, gen_depth, gen_flow, gen_frame_labels, gen_i2v,
     gen_images, gen_label_maps, gen_mattes, gen_panoptic, gen_parts, gen_saliency, gen_tubes, gen_trajectories,
@@ -91,6 +94,8 @@ def generator_key(task: Any, metric: str) -> str:
 
 
 def _generator(key: str) -> Gen:
+    if "+files@" in key:  # this task's items name media files (_instances_media.py)
+        return media_generator(key)
     if "[" in key:
         return next(gen for (m, k, v), gen in OPTION_GENERATORS.items() if f"{m}[{k}={v}]" == key)
     return GENERATORS[key]
@@ -172,11 +177,11 @@ def write_task(job: tuple) -> tuple[str, int, int]:
     out, task_id, task_name, key, rel, n, seed, index, dim = job
     rng = np.random.default_rng([seed, 2, index])
     words = _words(seed)
-    metric = key.partition("[")[0]
+    metric = key.partition("[")[0].partition("+")[0]
     gen = _generator(key)
     if dim is not None and metric in FEATURE_DIM:
         gen = gen_features(dim) if metric in ("FID", "FVD", "FAD") else gen_embeddings(dim)
-    outputs, preds = gen(n, rng, words)
+    outputs, preds, *media = gen(n, rng, words)
     prefix = re.sub(r"[^a-z0-9]+", "", task_id)[:12]
     ids = [f"{prefix}_{i:06d}" for i in range(n)]
     annotation = {"task": task_name, "type": metric, "data": [
@@ -190,6 +195,7 @@ def write_task(job: tuple) -> tuple[str, int, int]:
         text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
         (d / name).write_text(text, encoding="utf-8")
         size += len(text)
+    size += write_media(out, rel, MODEL, media[0]) if media else 0
     return task_id, n, size
 
 
@@ -208,7 +214,7 @@ def make_tree(out: str | Path, total: int = TOTAL_INSTANCES, seed: int = 0, jobs
     missing = sorted({m for m in metrics if m not in GENERATORS})
     if missing:
         raise SystemExit(f"no instance generator for metric(s) {missing}; add them to GENERATORS")
-    keys = [generator_key(t, m) for t, m in zip(tasks, metrics)]
+    keys = with_media_keys(tasks, [generator_key(t, m) for t, m in zip(tasks, metrics)])
     if per_kind is not None:
         count: dict[str, int] = {}
         keep = [count.__setitem__(k, count.get(k, 0) + 1) or count[k] <= per_kind for k in keys]

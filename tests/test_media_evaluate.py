@@ -312,3 +312,30 @@ def test_extractor_options_from_a_json_file_resolve_relative_paths(tree, toy, tm
     t = tree.run(extractor_options=tmp_path / "models" / "opts.json")["edge-to-image-generation"]
     assert t.status == "scored", t.error
     assert ToyMedia.built_with == [{"weights": str((tmp_path / "models" / "w.pt").resolve()), "device": "cpu"}]
+
+
+# -- the bundled demo ---------------------------------------------------------------------------
+def test_demo_scores_its_png_and_ply_tasks_from_the_files():
+    from generallevel.evaluate import DEMO_DATASET, DEMO_PREDICTIONS, evaluate_demo
+
+    rows = {t.task_id: t for t in evaluate_demo(jobs=1).tasks}
+    rel = "image/generation/Image_Deblurring"
+    records = json.loads((DEMO_DATASET / rel / "annotation.json").read_text())["data"]
+    preds = {p["id"]: p["prediction"] for p in json.loads((DEMO_PREDICTIONS / rel / "prediction.json").read_text())}
+    pairs = [(np.asarray(PIL.open(DEMO_PREDICTIONS / rel / preds[r["id"]]).convert("RGB")),
+              np.asarray(PIL.open(DEMO_DATASET / rel / r["output"]["image"]).convert("RGB"))) for r in records]
+    assert rows["image-deblurring"].raw == pytest.approx(psnr_by_hand(pairs), rel=1e-12)
+
+    def ply_points(path: Path) -> np.ndarray:  # ASCII PLY read by hand: the rows after end_header
+        lines = path.read_text().splitlines()
+        return np.array([[float(v) for v in ln.split()] for ln in lines[lines.index("end_header") + 1:]])
+
+    rel = "3d/generation/3D_Point_Cloud_Completion"
+    records = json.loads((DEMO_DATASET / rel / "annotation.json").read_text())["data"]
+    preds = {p["id"]: p["prediction"] for p in json.loads((DEMO_PREDICTIONS / rel / "prediction.json").read_text())}
+    cds = []
+    for r in records:
+        g, q = ply_points(DEMO_DATASET / rel / r["output"]["pointcloud"]), ply_points(DEMO_PREDICTIONS / rel / preds[r["id"]])
+        d = ((q[:, None, :] - g[None, :, :]) ** 2).sum(-1)
+        cds.append(0.5 * (d.min(1).mean() + d.min(0).mean()))
+    assert rows["3d-point-cloud-completion"].raw == pytest.approx(np.mean(cds), rel=1e-12)
