@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from generallevel.cli import main
 from generallevel.errors import InputError
-from generallevel.evaluate import DEMO_DATASET, DEMO_PREDICTIONS, evaluate_demo
+from generallevel.evaluate import DEMO_DATASET, DEMO_PREDICTIONS, evaluate
 from generallevel.submission import (
     check_submission, copy_limited, known_leaderboards, parse_archive_name, score_submission,
 )
@@ -50,11 +50,16 @@ def _refused(path: Path, match: str, **kw) -> str:
     return str(e.value)
 
 
+def _json_only(f: Path) -> bool:
+    """Archives carry prediction.json files (and their folders): the demo's media outputs stay out."""
+    return f.name == "prediction.json" or (f.is_dir() and any(f.rglob("prediction.json")))
+
+
 def _demo_archive(path: Path, only: tuple[str, ...] = ()) -> Path:
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for f in sorted(DEMO_PREDICTIONS.rglob("*")):
             rel = f.relative_to(DEMO_PREDICTIONS).as_posix()
-            if not only or rel.split("/")[0] in only:
+            if (not only or rel.split("/")[0] in only) and _json_only(f):
                 zf.write(f, rel)  # folders too, as `zip -r` does
     return path
 
@@ -248,7 +253,11 @@ def test_many_members_add_up_to_a_bomb(tmp_path):
 def test_score_submission_matches_evaluate(tmp_path, private_tmp):
     archive = _demo_archive(tmp_path / "demo-omni-scope-a.zip")
     result = score_submission(archive, DEMO_DATASET)
-    direct = evaluate_demo(jobs=1)
+    same = tmp_path / "same-files" / "demo-omni"  # the archive's files: tasks whose outputs are media files fail
+    for f in DEMO_PREDICTIONS.rglob("prediction.json"):
+        (same / f.parent.relative_to(DEMO_PREDICTIONS)).mkdir(parents=True, exist_ok=True)
+        (same / f.relative_to(DEMO_PREDICTIONS)).write_bytes(f.read_bytes())
+    direct = evaluate(DEMO_DATASET, same, jobs=1)
     assert result.report.levels == direct.report.levels and result.level == direct.report.level
     assert result.model == "demo-omni"
     d = result.to_dict(include_tasks=True)
@@ -281,7 +290,7 @@ def test_cli(tmp_path):
     r = run("check", _zip(tmp_path / "m-scope-a.zip", {"../evil/prediction.json": GOOD}))
     assert r.exit_code == 2 and r.output.startswith("error: m-scope-a.zip: member '../evil/prediction.json'")
     r = run("score", archive, "--answers", DEMO_DATASET, "--format", "json")
-    assert r.exit_code == 0 and json.loads(r.output)["submission"]["leaderboard_id"] == "scope-a"
+    assert r.exit_code == 0 and json.loads(r.stdout)["submission"]["leaderboard_id"] == "scope-a"  # problems: stderr
     out = tmp_path / "report.html"
     r = run("score", archive, "--answers", DEMO_DATASET, "--format", "html", "--output", out)
     assert r.exit_code == 0 and "demo-omni" in out.read_text(encoding="utf-8")
