@@ -34,8 +34,8 @@ from .media import (
 )
 from .metrics import name_key
 
-MEDIA_KEYS = ("image", "images", "video", "frames", "audio", "pointcloud", "point_cloud", "mesh", "shape",
-              "mask", "depth", "flow", "matte", "map", "file", "path", "output")
+MEDIA_KEYS = ("image", "images", "video", "frames", "audio", "pointcloud", "point_cloud", "mesh", "mask", "depth",
+              "flow", "matte", "map", "file", "path")
 TEXT_KEYS = ("text", "caption", "prompt", "description", "style")
 FIRST = 5  # failed items quoted in a task's error
 

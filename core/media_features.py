@@ -153,15 +153,13 @@ def features(records, predictions, task, need: Need, media: dict, ctx: FileConte
     ref = None
     if need.references:
         outs = [r.get("output") for r in records]
-        texts = [text_of(r) for r in records] if need.text_refs and all(file_value(o) is None and precomputed(o) is None
-                                                                       for o in outs) else None
-        if texts is not None:
-            ref, how = _texts(items, texts, records, task, ctx)
-        else:
+        if need.text_refs and not all(precomputed(o) is not None for o in outs):  # the prompts
+            ref, how = _texts(texts_of(records, task), task, ctx)
+        else:  # the same extractor as the predictions, unless a reference_extractor is named
+            named = isinstance(task.metric_options.get("reference_extractor"), str)
             ref, how = _side(items, outs, rbase, records, "reference",
-                             lambda: choose_extractor(task, "reference_extractor", rows)
-                             if isinstance(task.metric_options.get("reference_extractor"), str)
-                             else choose_extractor(task, option, rows), media, ctx, rows)
+                             lambda: choose_extractor(task, "reference_extractor" if named else option, rows),
+                             media, ctx, rows)
             if ref is None:
                 raise InputError(f"{task.metric}: references must be media files or precomputed features")
         options["reference_extractor"] = DROP
@@ -172,10 +170,15 @@ def features(records, predictions, task, need: Need, media: dict, ctx: FileConte
     return pred, ref, options
 
 
-def _texts(items: Items, texts: list, records: list, task: Any, ctx: FileContext):
+def texts_of(records: list, task: Any) -> list[str]:
+    texts = [text_of(r) for r in records]
     absent = [r.get("id") for r, t in zip(records, texts) if t is None]
     if absent:
         raise InputError(f"{task.metric}: item(s) {absent[:FIRST]} have no reference text (looked for "
                          f"{', '.join(TEXT_KEYS)} in output, then input)")
+    return texts
+
+
+def _texts(texts: list[str], task: Any, ctx: FileContext):
     ext = choose_extractor(task, "reference_extractor", "features", kind="text")
     return _run(_load(ext, ctx), texts, ext, "features"), f"{len(texts)} reference text(s) through {ext.name!r}"
