@@ -91,8 +91,14 @@ class DaskRun:
         if scheduler == "local":
             # one retry after a worker death; one task per worker thread at a time, so a task that kills
             # its worker takes no queued bystander with it
+            # (and no statistical profiler sampling every worker's stack every 10 ms: it costs CPU the
+            # tasks need, and evaluate has its own per-task figures)
             with self.dask.config.set({"distributed.scheduler.allowed-failures": 1,
-                                       "distributed.scheduler.worker-saturation": 1.0}):
+                                       "distributed.scheduler.worker-saturation": 1.0,
+                                       "distributed.worker.profile.enabled": False,
+                                       "distributed.worker.memory.monitor-interval": "1s",
+                                       "distributed.admin.system-monitor.interval": "2s",
+                                       "distributed.admin.tick.interval": "200ms"}):
                 self.cluster = self.distributed.LocalCluster(
                     n_workers=workers or min(os.cpu_count() or 1, 4), threads_per_worker=1, processes=True,
                     dashboard_address=":0" if dashboard else None, silence_logs=40)
@@ -167,19 +173,24 @@ class DaskRun:
         results: list[Any] = [None] * len(args)
         pending = set(futures)
         started: dict[str, tuple[float, str]] = {}
+        finished = distributed.as_completed(list(futures))
+        last_check = time.monotonic()
         while pending:
-            try:
-                done, pending = distributed.wait(pending, timeout=POLL, return_when="FIRST_COMPLETED")
-            except TimeoutError:  # nothing finished within POLL seconds
-                done = set()
-            for fut in done:
+            batch = finished.next_batch(block=False)
+            for fut in batch:
+                if fut not in pending:  # failed by the timeout already
+                    continue
+                pending.discard(fut)
                 i = futures[fut]
                 try:
                     results[i] = fut.result()
                 except Exception as e:  # noqa: BLE001 - KilledWorker, a cancelled future, ...
                     results[i] = failed(i, self._reason(e))
                 progress()
-            if self.timeout and pending:
+            if not batch:
+                time.sleep(0.02)
+            if self.timeout and pending and time.monotonic() - last_check >= POLL:
+                last_check = time.monotonic()
                 pending -= self._expire(pending, futures, started, results, failed, progress)
         return results
 
