@@ -6,8 +6,10 @@
 
 Sections: startup (import and CLI wall time), metrics (each metric against its reference library
 on the same inputs), fullscale (a synthetic 699-task, 325,876-instance General-Bench tree scored
-with ``generallevel evaluate``), leaderboard (1,000 models x 699 tasks, every board). Progress goes
-to stderr; stdout carries only the table. Speed goals live here, never in a timed test.
+with ``generallevel evaluate``), leaderboard (1,000 models x 699 tasks, every board), service (the web
+service as real processes: board latency under 200 concurrent GETs while a worker scores, and the
+server's memory under 8 concurrent uploads expanding to 190 MiB each). Progress goes to stderr;
+stdout carries only the table. Speed goals live here, never in a timed test.
 """
 
 from __future__ import annotations

@@ -8,8 +8,10 @@ An archive holds one ``prediction.json`` per task in the General-Bench layout::
 Nothing in an archive is trusted: its name, every member path (no ``..``, absolute paths, drive
 letters, backslashes, links or special files), the sizes its headers declare *and* the bytes it
 really expands to (each member is stream-decompressed against a byte budget, so a zip bomb stops
-at the limit whatever its headers say), the JSON and the ids. Members are only ever written below
-a fresh :class:`tempfile.TemporaryDirectory`, under paths rebuilt from the validated components.
+at the limit whatever its headers say), the JSON and the ids. Checking extracts nothing: each
+member is validated as a stream (:mod:`generallevel.prediction_stream`), so its memory is bounded
+whatever the archive expands to. Scoring extracts below a fresh temporary folder (in ``tmp_dir``
+when given), under paths rebuilt from the validated components.
 
 Python API (used by ``generallevel submission`` and the web service)::
 
@@ -21,15 +23,19 @@ from __future__ import annotations
 
 import contextlib
 import re
-import stat
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
-from .errors import InputError, UnknownTaskError
-from .readers.benchfolder import MODALITY_DIRS, PARADIGM_DIRS, PREDICTION, read_predictions
+from .errors import InputError
+from .prediction_stream import MAX_ITEM_CHARS, MAX_PREDICTIONS, LimitedReader, scan_predictions
+from .readers.benchfolder import ANNOTATION, PREDICTION
+from .submission_members import LAYOUT, Member, plan_members, resolve_member
+
+__all__ = ["LAYOUT", "Member", "SubmissionInfo", "SubmissionResult", "check_submission", "copy_limited",
+           "extracted", "known_leaderboards", "parse_archive_name", "score_submission"]
 
 MiB = 1024 * 1024
 DEFAULT_MAX_MEMBER_BYTES = 200 * MiB  # one prediction.json, uncompressed
@@ -39,10 +45,9 @@ CHUNK = 64 * 1024
 FIRST = 5
 
 _MODEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,99}")
-_SEGMENT = re.compile(r"[^\x00-\x1f\x7f/\\:*?\"<>|]+")  # a portable file-name segment
 _ID_SEP = "-scope-"
-LAYOUT = ("<image|video|audio|3d>/<comprehension|generation>/<Task-Folder>/prediction.json "
-          "or nlp/<Task-Folder>/prediction.json")
+_READ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, NotImplementedError,
+                RuntimeError)  # corrupt data, bad CRC, unknown compression, encryption
 
 
 def known_leaderboards(registry=None) -> dict[str, Any]:
@@ -59,24 +64,6 @@ def known_leaderboards(registry=None) -> dict[str, Any]:
     registry = registry or get_registry()
     return {b.id: b for b in board_specs((t.modality, t.paradigm, t.skill, t.skill_group, t.skill_group_name)
                                          for t in registry.tasks)}
-
-
-@dataclass
-class Member:
-    """One prediction file in an archive."""
-
-    path: str  # as written in the archive
-    modality: str
-    paradigm: str
-    folder: str
-    task_id: str | None = None  # the registry task the folder name resolves to, if it does
-    size: int = 0  # uncompressed bytes actually read
-    predictions: int = 0
-
-    def describe(self) -> dict[str, Any]:
-        return {"path": self.path, "modality": self.modality, "paradigm": self.paradigm,
-                "folder": self.folder, "task": self.task_id, "bytes": self.size,
-                "predictions": self.predictions}
 
 
 @dataclass
@@ -122,63 +109,6 @@ def parse_archive_name(name: str, boards: dict[str, Any]) -> tuple[str, str]:
     return model, board
 
 
-# -- member paths -------------------------------------------------------------------------------
-
-def _member_kind(info: zipfile.ZipInfo) -> str:
-    """'dir', 'file' or the reason the entry is refused (links and special files)."""
-    mode = info.external_attr >> 16
-    kind = stat.S_IFMT(mode)
-    if kind == stat.S_IFLNK:
-        return "a symbolic link"
-    if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
-        return "a special file (device, FIFO or socket)"
-    if info.is_dir():
-        return "dir"
-    if kind == stat.S_IFDIR:
-        return "a directory entry without a trailing '/'"
-    return "file"
-
-
-def _safe_parts(name: str) -> list[str]:
-    """The path's components, refusing anything that could leave the extraction root."""
-    if "\x00" in name:
-        raise ValueError("contains a NUL byte")
-    if "\\" in name:
-        raise ValueError("uses '\\' (paths in a zip use '/')")
-    if name.startswith("/"):
-        raise ValueError("is an absolute path")
-    if re.match(r"[A-Za-z]:", name):
-        raise ValueError("starts with a drive letter")
-    parts = name.rstrip("/").split("/")
-    for p in parts:
-        if p in ("", ".", ".."):
-            raise ValueError("has an empty, '.' or '..' component" if p != ".." else "climbs out with '..'")
-        if not _SEGMENT.fullmatch(p) or p != p.strip() or p.endswith("."):
-            raise ValueError(f"has a component {p!r} that is not a portable file name")
-    return parts
-
-
-def _layout(parts: list[str]) -> tuple[str, str, str] | None:
-    """(modality, paradigm, task folder) when ``parts`` is a prediction file in the task layout."""
-    if not parts or parts[-1] != PREDICTION:
-        return None
-    modality = MODALITY_DIRS.get(parts[0].lower())
-    if modality == "NLP" and len(parts) == 3:
-        return modality, "none", parts[1]
-    if modality and modality != "NLP" and len(parts) == 4 and parts[1].lower() in PARADIGM_DIRS:
-        return modality, parts[1].lower(), parts[2]
-    return None
-
-
-def _allowed_dir(parts: list[str]) -> bool:
-    """Directory entries that are a prefix of the layout."""
-    if MODALITY_DIRS.get(parts[0].lower()) is None:
-        return False
-    if MODALITY_DIRS[parts[0].lower()] == "NLP":
-        return len(parts) <= 2
-    return len(parts) == 1 or (parts[1].lower() in PARADIGM_DIRS and len(parts) <= 3)
-
-
 # -- checking -----------------------------------------------------------------------------------
 
 def copy_limited(src: BinaryIO, dst: BinaryIO, limit: int, what: str) -> int:
@@ -206,145 +136,104 @@ def _open_zip(path: Path) -> zipfile.ZipFile:
         raise InputError(f"{path.name}: not a readable zip archive ({e})") from None
 
 
-def _plan(zf: zipfile.ZipFile, name: str, board, max_member: int, max_total: int,
-          max_members: int) -> list[tuple[zipfile.ZipInfo, Member]]:
-    """Validate every entry's path, kind and declared size; the prediction files to extract."""
-    infos = zf.infolist()
-    if len(infos) > max_members:
-        raise InputError(f"{name}: {len(infos)} entries; at most {max_members} are accepted")
-    plan, seen, declared = [], {}, 0
-    for info in infos:
-        where = f"{name}: member {info.filename!r}"
-        try:
-            parts = _safe_parts(info.filename)
-        except ValueError as e:
-            raise InputError(f"{where} {e}; every member must lie inside the archive root") from None
-        kind = _member_kind(info)
-        if kind not in ("dir", "file"):
-            raise InputError(f"{where} is {kind}; only regular files and folders are accepted")
-        if info.flag_bits & 0x1:
-            raise InputError(f"{where} is encrypted; submit an unencrypted archive")
-        key = "/".join(parts).casefold()
-        if key in seen:
-            raise InputError(f"{where} appears twice (also as {seen[key]!r}); each path must be unique "
-                             f"(case-insensitively)")
-        seen[key] = info.filename
-        if kind == "dir":
-            if not _allowed_dir(parts):
-                raise InputError(f"{where} is a folder outside the layout {LAYOUT}")
-            continue
-        placed = _layout(parts)
-        if placed is None:
-            raise InputError(f"{where} is not a prediction file in the layout {LAYOUT}")
-        modality, paradigm, folder = placed
-        if not board.includes(modality, paradigm, board.skill or "", board.skill_group or ""):  # skills: in _resolve
-            group = modality if paradigm == "none" else f"{modality}-{paradigm}"
-            raise InputError(f"{where} is a {group} task folder; board {board.id} ({board.title}) does not "
-                             f"include {group} tasks")
-        if info.file_size > max_member:
-            raise InputError(f"{where} declares {info.file_size:,} bytes uncompressed; the limit per "
-                             f"file is {max_member:,}")
-        declared += info.file_size
-        if declared > max_total:
-            raise InputError(f"{name}: members declare more than {max_total:,} bytes uncompressed in total "
-                             f"(the limit); refused before extraction")
-        plan.append((info, Member(info.filename, modality, paradigm, folder)))
-    if not plan:
-        raise InputError(f"{name}: no prediction files; expected {LAYOUT}")
-    return plan
+def _member_budget(name: str, member: Member, total: int, max_member: int, max_total: int) -> tuple[int, str]:
+    where = f"{name}: member {member.path!r}"
+    budget = min(max_member, max_total - total)
+    too_big = (f"{where} expands beyond {max_member:,} bytes (the per-file limit)" if budget == max_member
+               else f"{name}: members expand beyond {max_total:,} bytes in total (the limit)")
+    return budget, too_big + "; refused"
 
 
-def _resolve(member: Member, board, registry, notes: list[str], name: str) -> None:
-    """The registry task a folder names (as evaluate falls back to); skill boards need it to match."""
+def _scan(open_raw, member: Member, name: str, budget: int, too_big: str, limits: dict[str, int]) -> None:
+    """Stream-validate one member (``open_raw()`` opens its bytes); sets its size and prediction count."""
+    readers: list[LimitedReader] = []
+
+    @contextlib.contextmanager
+    def open_stream():
+        with open_raw() as raw:
+            readers.append(LimitedReader(raw, budget, too_big))
+            yield readers[-1]
+
     try:
-        task = registry.tasks.get(member.folder)
-    except UnknownTaskError:
-        notes.append(f"{member.path}: folder {member.folder!r} is not a registered task name; it will be "
-                     f"matched through the answers' annotation.json when scored")
-        return
-    if (task.modality, task.paradigm) != (member.modality, member.paradigm):
-        raise InputError(f"{name}: member {member.path!r}: task {task.name!r} belongs to {task.group}, not "
-                         f"{member.modality}" + (f"-{member.paradigm}" if member.paradigm != "none" else ""))
-    member.task_id = task.id
-    if board.skill is not None and task.skill != board.skill:
-        raise InputError(f"{name}: member {member.path!r}: task {task.name!r} is in skill cluster {task.skill!r}, "
-                         f"not {board.skill!r} of board {board.id}")
-    if board.skill_group is not None and task.skill_group != board.skill_group:
-        raise InputError(f"{name}: member {member.path!r}: task {task.name!r} is in skill group "
-                         f"{task.skill_group!r} ({task.skill_group_name}), not {board.skill_group!r} of board "
-                         f"{board.id}")
+        result = scan_predictions(open_stream, f"{name}: {member.path}", **limits)
+    except InputError:
+        raise
+    except _READ_ERRORS as e:
+        raise InputError(f"{name}: member {member.path!r} cannot be read: {e}") from None
+    member.size, member.predictions = readers[0].count, result.count
 
 
-def _check_predictions(path: Path, member: Member, name: str) -> None:
-    where = f"{name}: {member.path}"
-    try:
-        preds = read_predictions(path)
-    except InputError as e:
-        raise InputError(str(e).replace(str(path), where)) from None
-    if not preds:
-        raise InputError(f"{where}: holds no predictions; leave an unsupported task out of the archive")
-    seen: set[str] = set()
-    dups = [i for i, _ in preds if i in seen or seen.add(i)]
-    if dups:
-        raise InputError(f"{where}: {len(dups)} duplicate id(s) ({', '.join(repr(d) for d in dups[:FIRST])}); "
-                         f"each id must be predicted once")
-    member.predictions = len(preds)
-
-
-@contextlib.contextmanager
-def extracted(path: str | Path, max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
-              max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES,
-              max_members: int = DEFAULT_MAX_MEMBERS) -> Iterator[tuple[SubmissionInfo, Path]]:
-    """Check an archive and extract it into a temporary folder (removed on exit).
-
-    Yields (info, root): ``root`` holds the predictions tree. Raises :class:`InputError` at the
-    first problem, naming it.
-    """
+def _walk_archive(path: Path, max_member_bytes: int, max_total_bytes: int, max_members: int,
+                  limits: dict[str, int], root: Path | None) -> SubmissionInfo:
+    """Check every member; with ``root``, also extract each under it (paths rebuilt from validated parts)."""
     from .plugins import get_registry
 
-    path = Path(path)
     boards = known_leaderboards()
     model, board_id = parse_archive_name(path.name, boards)
     board = boards[board_id]
     registry = get_registry()
-    with _open_zip(path) as zf, tempfile.TemporaryDirectory(prefix="generallevel-submission-") as tmp:
-        plan = _plan(zf, path.name, board, max_member_bytes, max_total_bytes, max_members)
-        root = Path(tmp) / "predictions"
+    with _open_zip(path) as zf:
+        plan = plan_members(zf, path.name, board, max_member_bytes, max_total_bytes, max_members)
         info = SubmissionInfo(str(path), model, board_id, board, [m for _, m in plan])
         total = 0
         for zinfo, member in plan:
-            where = f"{path.name}: member {member.path!r}"
-            _resolve(member, board, registry, info.notes, path.name)
-            parts = [member.modality.lower()] + ([member.paradigm] if member.paradigm != "none" else []) \
-                + [member.folder, PREDICTION]
-            dest = root.joinpath(*parts)  # rebuilt from validated parts, never the raw member name
-            if not dest.resolve().is_relative_to(root.resolve()):  # defence in depth; _safe_parts forbids this
-                raise InputError(f"{where} would be written outside the extraction folder")
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            budget = min(max_member_bytes, max_total_bytes - total)
-            too_big = (f"{where} expands beyond {max_member_bytes:,} bytes (the per-file limit)"
-                       if budget == max_member_bytes else
-                       f"{path.name}: members expand beyond {max_total_bytes:,} bytes in total (the limit)")
-            try:
-                with zf.open(zinfo) as src, open(dest, "xb") as dst:
-                    member.size = copy_limited(src, dst, budget, too_big + "; refused")
-            except InputError:
-                raise
-            except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
-                    NotImplementedError, RuntimeError) as e:  # corrupt data, bad CRC, unknown compression
-                raise InputError(f"{where} cannot be read: {e}") from None
+            resolve_member(member, board, registry, info.notes, path.name)
+            budget, too_big = _member_budget(path.name, member, total, max_member_bytes, max_total_bytes)
+            if root is None:
+                _scan(lambda z=zinfo: zf.open(z), member, path.name, budget, too_big, limits)
+            else:
+                dest = _extract(zf, zinfo, member, root, path.name, budget, too_big)
+                _scan(lambda d=dest: open(d, "rb"), member, path.name, budget, too_big, limits)
             total += member.size
-            _check_predictions(dest, member, path.name)
         info.total_bytes = total
-        yield info, root
+    return info
+
+
+def _extract(zf: zipfile.ZipFile, zinfo: zipfile.ZipInfo, member: Member, root: Path, name: str,
+             budget: int, too_big: str) -> Path:
+    parts = [member.modality.lower()] + ([member.paradigm] if member.paradigm != "none" else []) \
+        + [member.folder, PREDICTION]
+    dest = root.joinpath(*parts)  # rebuilt from validated parts, never the raw member name
+    if not dest.resolve().is_relative_to(root.resolve()):  # defence in depth; the path checks forbid this
+        raise InputError(f"{name}: member {member.path!r} would be written outside the extraction folder")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with zf.open(zinfo) as src, open(dest, "xb") as dst:
+            copy_limited(src, dst, budget, too_big)
+    except InputError:
+        raise
+    except _READ_ERRORS as e:
+        raise InputError(f"{name}: member {member.path!r} cannot be read: {e}") from None
+    return dest
+
+
+@contextlib.contextmanager
+def extracted(path: str | Path, max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
+              max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES, max_members: int = DEFAULT_MAX_MEMBERS, *,
+              tmp_dir: str | Path | None = None, max_item_chars: int = MAX_ITEM_CHARS,
+              max_predictions: int = MAX_PREDICTIONS) -> Iterator[tuple[SubmissionInfo, Path]]:
+    """Check an archive and extract it into a temporary folder (below ``tmp_dir``; removed on exit).
+
+    Yields (info, root): ``root`` holds the predictions tree. Raises :class:`InputError` at the
+    first problem, naming it.
+    """
+    limits = {"max_item_chars": max_item_chars, "max_predictions": max_predictions}
+    with tempfile.TemporaryDirectory(prefix="generallevel-submission-", dir=tmp_dir) as tmp:
+        root = Path(tmp) / "predictions"
+        yield _walk_archive(Path(path), max_member_bytes, max_total_bytes, max_members, limits, root), root
 
 
 def check_submission(path: str | Path, max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
-                     max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES,
-                     max_members: int = DEFAULT_MAX_MEMBERS) -> SubmissionInfo:
-    """Validate an archive completely (name, paths, sizes, JSON, ids) without keeping anything."""
-    with extracted(path, max_member_bytes, max_total_bytes, max_members) as (info, _):
-        return info
+                     max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES, max_members: int = DEFAULT_MAX_MEMBERS, *,
+                     max_item_chars: int = MAX_ITEM_CHARS, max_predictions: int = MAX_PREDICTIONS) -> SubmissionInfo:
+    """Validate an archive completely (name, paths, sizes, JSON, ids) without writing anything.
+
+    Members are decompressed as streams and their JSON validated item by item, so memory stays
+    bounded (one item of at most ``max_item_chars`` plus 8 bytes per prediction) whatever the
+    archive expands to.
+    """
+    limits = {"max_item_chars": max_item_chars, "max_predictions": max_predictions}
+    return _walk_archive(Path(path), max_member_bytes, max_total_bytes, max_members, limits, None)
 
 
 # -- scoring ------------------------------------------------------------------------------------
@@ -385,14 +274,16 @@ class SubmissionResult:
 def score_submission(path: str | Path, answers_dir: str | Path, model: str | None = None, *,
                      max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
                      max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES, max_members: int = DEFAULT_MAX_MEMBERS,
-                     jobs: int | None = 1, strict: bool = False,
-                     expect_registry: str | None = None) -> SubmissionResult:
+                     jobs: int | None = 1, strict: bool = False, expect_registry: str | None = None,
+                     tmp_dir: str | Path | None = None, redact_answers: bool = False) -> SubmissionResult:
     """Check the archive, then evaluate its predictions against ``answers_dir`` (a General-Bench tree).
 
     model: the report's model name (default: the one in the archive name). ``result.report`` is
     the :class:`~generallevel.scoring.ScoreReport`; ``result.board`` the target board's Level,
     score, supported tasks and wins. expect_registry: refuse (before extracting anything) unless the
-    installed registry has this fingerprint.
+    installed registry has this fingerprint. tmp_dir: where the archive is extracted (default: the
+    system's temporary folder). redact_answers: a public leaderboard's setting: no message in the
+    result quotes a value from the answers (:mod:`generallevel.answer_redaction`).
     """
     from .evaluate import evaluate
     from .leaderboard import compute_boards, matrix_from_reports
@@ -403,7 +294,7 @@ def score_submission(path: str | Path, answers_dir: str | Path, model: str | Non
     answers = Path(answers_dir)
     if not answers.is_dir():
         raise InputError(f"{answers}: the answers folder does not exist")
-    with extracted(path, max_member_bytes, max_total_bytes, max_members) as (info, root):
+    with extracted(path, max_member_bytes, max_total_bytes, max_members, tmp_dir=tmp_dir) as (info, root):
         ev = evaluate(answers, root, model or info.model, jobs=jobs, strict=strict, progress=False,
                       expect_registry=expect_registry)
         scrub = {str(root): Path(info.archive).name, str(answers): "<answers>"}
@@ -411,6 +302,8 @@ def score_submission(path: str | Path, answers_dir: str | Path, model: str | Non
             t.error = _scrub(t.error, scrub)
             t.problems = [_scrub(p, scrub) for p in t.problems]
         ev.problems = [_scrub(p, scrub) for p in ev.problems]
+    if redact_answers:
+        _redact_answers(ev, answers)
     board = compute_boards(matrix_from_reports([ev.report]), board_ids=[info.leaderboard_id])[0]
     row = board.rows()[0]
     standing = {"id": board.spec.id, "title": board.spec.title, "level": row["level"], "score": row["score"],
@@ -424,3 +317,20 @@ def _scrub(text: str | None, reps: dict[str, str]) -> str | None:
     for old, new in reps.items():
         text = text.replace(old, new)
     return text
+
+
+def _redact_answers(ev, answers: Path) -> None:
+    """Every message of the evaluation without any value of the answers (two layers; see the module)."""
+    from .answer_redaction import AnswerRedactor, mask_reference_values
+
+    def clean(redactor, text):
+        return mask_reference_values(redactor.redact(text)) if text else text
+
+    for t in ev.tasks:
+        if not (t.error or t.problems or t.notes):
+            continue
+        redactor = AnswerRedactor.from_files([answers / t.folder / ANNOTATION])
+        t.error = clean(redactor, t.error)
+        t.problems = [clean(redactor, p) for p in t.problems]
+        t.notes = [clean(redactor, n) for n in t.notes]
+    ev.problems = [mask_reference_values(p) for p in ev.problems]

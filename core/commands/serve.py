@@ -32,27 +32,37 @@ def _db_url(db: str | None, data_dir: str) -> str:
 
 @click.group("serve", invoke_without_command=True)
 @click.option("--db", metavar="URL", help="SQLAlchemy database URL (default: SQLite file in --data-dir), "
-                                          "e.g. postgresql+psycopg://user@host/board.")
+                                          "e.g. postgresql://user@host/board (psycopg 3 is used).")
 @click.option("--data-dir", default=DEFAULT_DATA, show_default=True, type=click.Path(file_okay=False),
-              help="Where uploads (and the default SQLite database) are kept.")
+              help="Where uploads (and the default SQLite database) are kept; shared by every process.")
 @click.option("--answers", type=click.Path(file_okay=False, exists=True),
               help="Closed-set ground truth (General-Bench layout); read only by the scorer, never served.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--max-upload-mb", default=50.0, show_default=True, type=float, help="Largest accepted upload.")
 @click.option("--stale-after", default=30.0, show_default=True, type=float,
-              help="Seconds without a heartbeat after which a scoring run counts as interrupted and is retried.")
+              help="The lease: seconds without a heartbeat after which a scoring run counts as interrupted "
+                   "and is retried.")
+@click.option("--workers", "web_workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Web processes (each with its own board cache; all share the database).")
+@click.option("--no-worker", is_flag=True, help="Score nothing in the web process(es); run `generallevel serve "
+                                                "worker` processes instead (faster pages under load).")
+@click.option("--max-checks", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Archive checks at once per web process (each needs up to ~120 MB; see docs/server.md).")
 @click.option("--demo", is_flag=True, help="Start a demo board on a temporary SQLite database with a few scored "
                                            "demo models (the demo tree's annotations are the answers).")
 @click.pass_context
-def command(ctx, db, data_dir, answers, host, port, max_upload_mb, stale_after, demo) -> None:
+def command(ctx, db, data_dir, answers, host, port, max_upload_mb, stale_after, web_workers, no_worker, max_checks,
+            demo) -> None:
     """Run the General-Level leaderboard web service (boards, model pages, submissions, JSON API)."""
     if ctx.invoked_subcommand is not None:
         return
     _need_server()
+    import os
+
     import uvicorn
 
-    from ..server.app import create_app
+    from ..server.app import CONFIG_ENV, config_to_env, create_app
     from ..server.config import MiB, ServerConfig
 
     if demo:
@@ -66,11 +76,56 @@ def command(ctx, db, data_dir, answers, host, port, max_upload_mb, stale_after, 
     else:
         config = ServerConfig(data_dir=Path(data_dir), answers_dir=Path(answers) if answers else None, db_url=db,
                               max_upload_bytes=int(max_upload_mb * MiB), stale_after_seconds=stale_after,
-                              heartbeat_seconds=min(5.0, stale_after / 3))
-        if answers is None:
+                              heartbeat_seconds=min(5.0, stale_after / 3), start_worker=not no_worker,
+                              max_concurrent_checks=max_checks)
+        if answers is None and not no_worker:
             click.echo("warning: no --answers given: submissions are queued but cannot be scored", err=True)
     click.echo(f"leaderboard on http://{host}:{port}/")
-    uvicorn.run(create_app(config), host=host, port=port, log_level="warning")
+    if web_workers == 1:
+        uvicorn.run(create_app(config), host=host, port=port, log_level="warning")
+    else:
+        os.environ[CONFIG_ENV] = config_to_env(config)
+        uvicorn.run("generallevel.server.app:app_from_env", factory=True, workers=web_workers, host=host,
+                    port=port, log_level="warning")
+
+
+@command.command("worker")
+@click.option("--db", metavar="URL", help="The web service's database URL (default: the SQLite file in --data-dir).")
+@click.option("--data-dir", default=DEFAULT_DATA, show_default=True, type=click.Path(file_okay=False),
+              help="The web service's data directory (where the archives are; scratch space for extraction).")
+@click.option("--answers", required=True, type=click.Path(file_okay=False, exists=True),
+              help="Closed-set ground truth (General-Bench layout).")
+@click.option("--stale-after", default=30.0, show_default=True, type=float,
+              help="The lease (as for `serve`); use the same value everywhere.")
+@click.option("--poll", default=1.0, show_default=True, type=float, help="Seconds between looks at an empty queue.")
+def worker_command(db, data_dir, answers, stale_after, poll) -> None:
+    """Score queued submissions in this process until stopped (SIGTERM/SIGINT); run any number of them.
+
+    Claims are row-locked (FOR UPDATE SKIP LOCKED on PostgreSQL), each claim is a lease renewed by a
+    heartbeat, and a crashed worker's submission is requeued once its lease expires.
+    """
+    _need_server()
+    import logging
+    import signal
+    import threading
+
+    from ..server.config import ServerConfig
+    from ..server.state import AppState
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    config = ServerConfig(data_dir=Path(data_dir), answers_dir=Path(answers), db_url=_db_url(db, data_dir),
+                          stale_after_seconds=stale_after, heartbeat_seconds=min(5.0, stale_after / 3),
+                          poll_seconds=poll)
+    state = AppState(config)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    state.start()
+    click.echo(f"scoring worker {state.worker.id} on {config.database_url.split('@')[-1]}", err=True)
+    try:
+        stop.wait()
+    finally:
+        state.stop()
 
 
 @command.group("admin")

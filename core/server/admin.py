@@ -135,23 +135,21 @@ def queue_archive(state, user_name: str, archive: Path, model_name: str, params:
 
     The archive is still checked exactly like an upload.
     """
-    from .service import SubmissionFields, _queue
-    from .storage import discard, incoming_dir, save_stream
+    from .service import Refusal, SubmissionFields, close_intake, finish, open_intake
+    from .storage import save_stream
+    from .uploads import StoredFile
 
     fields = SubmissionFields(model_name, params, description, contact_email)
-    fields.validate()
     with read_session(state.sessions) as s:
         user = _user(s, user_name)
-    tmp = incoming_dir(state.config.data_dir)
+    intake = open_intake(state, user, check_limits=False)
     try:
+        dest = intake.scratch.path / "part-1"
         with open(archive, "rb") as fh:
-            size, digest = save_stream(fh, tmp / archive.name, 1 << 62)
-        info = state.check_submission(tmp / archive.name, max_member_bytes=state.config.max_member_bytes,
-                                      max_total_bytes=state.config.max_total_bytes)
-        sub = _queue(state, user, fields, archive.name, size, digest, info.leaderboard_id, info.model, tmp,
-                     check_limits=False)
-        tmp = None
+            size, digest = save_stream(fh, dest, 1 << 62)
+        sub = finish(state, intake, fields, StoredFile(Path(archive).name, dest, size, digest))
+    except Refusal as e:
+        raise InputError(f"{Path(archive).name}: {e.message}") from None
     finally:
-        discard(tmp)
-    state.wake_worker()
+        close_intake(state, intake)
     return sub.public_id

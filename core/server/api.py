@@ -12,13 +12,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
-from starlette.formparsers import MultiPartException
 
 from .auth import bearer_from_header
-from .contributions import ContributionFields, accept_contribution, contribution_view
-from .db import Contribution, Submission, read_session
-from .service import Refusal, SubmissionFields, Upload, accept_submission, limit_decision, user_for
+from .contributions import ContributionFields, accept_contribution, contribution_view, refuse_if_too_many
+from .db import STATUSES, Contribution, Submission, read_session
+from .service import Refusal, SubmissionFields, close_intake, finish, limit_decision, open_intake, user_for
+from .storage import Scratch, TooLarge
+from .uploads import Form, FormError, read_multipart
 from . import views
 
 router = APIRouter(prefix="/api")
@@ -32,33 +32,28 @@ def _token(request: Request) -> str | None:
     return bearer_from_header(request.headers.get("authorization"))
 
 
-async def read_form(request: Request, max_files: int) -> Any:
-    ctype = request.headers.get("content-type", "")
-    if not ctype.startswith("multipart/form-data"):
+def need_multipart(request: Request) -> None:
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise Refusal(415, "unsupported_media_type", "send the upload as multipart/form-data")
+
+
+async def read_form(request: Request, dest: Scratch, max_files: int) -> Form:
+    """The multipart form, files written into ``dest`` as they arrive (never the system's temp folder)."""
+    need_multipart(request)
     try:
-        return await request.form(max_files=max_files, max_fields=20, max_part_size=64 * 1024)
-    except MultiPartException as e:
-        raise Refusal(400, "bad_form", f"malformed multipart form: {e.message}") from None
-
-
-def form_text(form: Any, name: str) -> str:
-    v = form.get(name)
-    return v if isinstance(v, str) else ""
-
-
-def form_upload(form: Any, name: str, what: str) -> Upload:
-    v = form.get(name)
-    if not isinstance(v, UploadFile):
-        raise Refusal(400, "missing_file", f"attach the {what} as the form file field '{name}'")
-    return Upload(v.filename, v.file)
+        return await read_multipart(request.headers, request.stream(), dest.path, max_files=max_files,
+                                    max_file_bytes=_state(request).config.max_upload_bytes)
+    except FormError as e:
+        raise Refusal(400, "bad_form", f"malformed multipart form: {e}") from None
+    except TooLarge as e:
+        raise Refusal(413, "too_large", str(e)) from None
 
 
 @router.get("/health")
 def health(request: Request) -> dict[str, Any]:
     with read_session(_state(request).sessions) as s:
         counts = dict(s.execute(select(Submission.status, func.count()).group_by(Submission.status)).all())
-    return {"status": "ok", "submissions": {k: counts.get(k, 0) for k in ("queued", "scoring", "scored", "failed")}}
+    return {"status": "ok", "submissions": {k: counts.get(k, 0) for k in STATUSES}}
 
 
 @router.get("/scopes")
@@ -110,14 +105,18 @@ def limits(request: Request) -> dict[str, Any]:
 
 @router.post("/submissions", status_code=202)
 async def submit(request: Request) -> JSONResponse:
+    """Fair use is decided (and a place reserved) before the body is read; see :mod:`.service`."""
     state = _state(request)
-    token = _token(request)
-    await run_in_threadpool(user_for, state, token)  # refuse before reading a large body
-    form = await read_form(request, max_files=1)
-    fields = SubmissionFields(form_text(form, "model_name"), form_text(form, "params"),
-                              form_text(form, "description"), form_text(form, "contact_email"))
-    upload = form_upload(form, "archive", "submission archive ([model]-[leaderboard-id].zip)")
-    sub = await run_in_threadpool(accept_submission, state, token, fields, upload)
+    user = await run_in_threadpool(user_for, state, _token(request))
+    need_multipart(request)
+    intake = await run_in_threadpool(open_intake, state, user)
+    try:
+        form = await read_form(request, intake.scratch, max_files=1)
+        fields = SubmissionFields(form.text("model_name"), form.text("params"), form.text("description"),
+                                  form.text("contact_email"))
+        sub = await run_in_threadpool(finish, state, intake, fields, form.files.get("archive"))
+    finally:
+        await run_in_threadpool(close_intake, state, intake)
     return JSONResponse(views.submission_view(sub, owner=True), status_code=202,
                         headers={"Location": f"/api/submissions/{sub.public_id}"})
 
@@ -148,12 +147,17 @@ def submission(request: Request, public_id: str) -> dict[str, Any]:
 async def contribute(request: Request) -> JSONResponse:
     state = _state(request)
     token = _token(request)
-    await run_in_threadpool(user_for, state, token)
-    form = await read_form(request, max_files=2)
-    fields = ContributionFields.from_form(form)
-    data = form_upload(form, "data", "data archive ([data-name].zip)")
-    instr = form_upload(form, "instruction", "evaluation-instruction archive ([data-name]-[eval-instruction].zip)")
-    row = await run_in_threadpool(accept_contribution, state, token, fields, data, instr)
+    user = await run_in_threadpool(user_for, state, token)
+    await run_in_threadpool(refuse_if_too_many, state, user)  # before reading the body
+    scratch = Scratch(state.config.data_dir)
+    try:
+        form = await read_form(request, scratch, max_files=2)
+    except BaseException:
+        scratch.discard()
+        raise
+    fields = ContributionFields.from_form(form.fields)
+    row = await run_in_threadpool(accept_contribution, state, token, fields, form.files.get("data"),
+                                  form.files.get("instruction"), scratch)
     return JSONResponse(contribution_view(row, owner=True), status_code=202,
                         headers={"Location": f"/api/datasets/{row.public_id}"})
 

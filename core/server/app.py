@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .config import ServerConfig
+from .cache import ResponseCache
 from .middleware import BodyLimit, SecurityHeaders
 from .service import Refusal
 from .state import AppState
@@ -35,6 +36,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     app = FastAPI(title=config.title, lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json")
     app.state.gl = state
+    app.add_middleware(ResponseCache, state=state)  # innermost: replays what the routes rendered
     app.add_middleware(BodyLimit, limit=config.max_upload_bytes + FORM_OVERHEAD, shown=config.max_upload_bytes)
     app.add_middleware(SecurityHeaders)
 
@@ -50,6 +52,8 @@ def create_app(config: ServerConfig) -> FastAPI:
             headers["WWW-Authenticate"] = "Bearer"
         if exc.status == 429 and exc.extra.get("next_allowed_at"):
             headers["Retry-After"] = str(_retry_after(state, exc.extra["next_allowed_at"]))
+        if exc.extra.get("retry_after"):
+            headers["Retry-After"] = str(exc.extra["retry_after"])
         if request.url.path.startswith("/api/"):
             return JSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
         return pages.error_page(request, exc.status, exc.message, exc.extra, headers)
@@ -78,3 +82,25 @@ def _retry_after(state: AppState, when_iso: str) -> int:
 
     when = datetime.fromisoformat(when_iso.replace("Z", "+00:00"))
     return max(1, int((when - state.config.clock()).total_seconds() + 0.999))
+
+
+CONFIG_ENV = "GENERALLEVEL_SERVE_CONFIG"
+
+
+def config_to_env(config: ServerConfig) -> str:
+    """The settings a CLI-built config carries, as JSON for :func:`app_from_env` (web worker processes)."""
+    import json
+
+    return json.dumps({"data_dir": str(config.data_dir), "answers_dir": str(config.answers_dir or "") or None,
+                       "db_url": config.db_url, "max_upload_bytes": config.max_upload_bytes,
+                       "stale_after_seconds": config.stale_after_seconds,
+                       "heartbeat_seconds": config.heartbeat_seconds, "start_worker": config.start_worker,
+                       "max_concurrent_checks": config.max_concurrent_checks, "title": config.title})
+
+
+def app_from_env() -> FastAPI:
+    """The app of one of several web processes (``generallevel serve --workers N``)."""
+    import json
+    import os
+
+    return create_app(ServerConfig(**json.loads(os.environ[CONFIG_ENV])))

@@ -21,7 +21,15 @@ class FairUse:
     day: timedelta = timedelta(hours=24)
     per_week: int = 4
     week: timedelta = timedelta(days=7)
-    one_pending: bool = True  # none while the user's previous submission is queued or scoring
+    one_pending: bool = True  # none while the user's previous submission is checked, queued or scoring
+
+
+@dataclass(frozen=True)
+class ContributionRules:
+    """Dataset contributions per user (each stores up to two uploads for review)."""
+
+    per_day: int = 2
+    per_week: int = 5
 
 
 Scorer = Callable[..., Any]
@@ -47,11 +55,15 @@ class ServerConfig:
     max_total_bytes: int = 1024 * MiB  # all files inside an archive, uncompressed
     scorer: Scorer | None = None
     contribution_checker: Callable[..., Any] | None = None
-    start_worker: bool = True
+    contribution_rules: ContributionRules = field(default_factory=ContributionRules)
+    start_worker: bool = True  # the embedded scoring worker (off: run `generallevel serve worker`)
     poll_seconds: float = 1.0
     heartbeat_seconds: float = 5.0
-    stale_after_seconds: float = 30.0  # a 'scoring' row without heartbeat this long was interrupted
+    stale_after_seconds: float = 30.0  # the lease: a row without heartbeat this long was interrupted
     max_attempts: int = 3  # interrupted scoring runs before a submission is marked failed
+    max_concurrent_checks: int = 2  # archive checks at once in one process (memory: see docs/server.md)
+    check_wait_seconds: float = 30.0  # how long an upload waits for a check slot before 503
+    board_refresh_seconds: float = 1.0  # how often a process looks for results landed elsewhere
     title: str = "General-Level Leaderboard"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -68,6 +80,8 @@ class ServerConfig:
             raise InputError("the upload limit must be positive")
         if self.stale_after_seconds <= self.heartbeat_seconds:
             raise InputError("stale_after_seconds must exceed heartbeat_seconds")
+        if self.max_concurrent_checks < 1:
+            raise InputError("max_concurrent_checks must be at least 1")
 
     @property
     def database_url(self) -> str:

@@ -2,9 +2,14 @@
 fields General-Bench asks for, validated and stored under ``contributions/<id>/`` for review.
 
 Validation: the fields (counts, modality/paradigm pairing, ...), the file names, each archive's
-members (no absolute paths, no ``..``, no links, size caps), and the data archive's task folders
-through ``generallevel tasks validate`` (:func:`generallevel.validate.validate` on a private
-extraction). Problems refuse the upload; notes and count mismatches are stored as warnings.
+members (no absolute paths, no ``..``, no links, no encryption, supported compression only, size
+caps), and the data archive's task folders through ``generallevel tasks validate``
+(:func:`generallevel.validate.validate` on a private extraction in the data directory). Problems
+refuse the upload; notes and count mismatches are stored as warnings.
+
+Fair use: at most ``ContributionRules.per_day`` contributions in 24 hours and ``per_week`` in 7
+days per user, refused (429) before the body is read and decided again, atomically, in the
+transaction that reserves the contribution's row; checks share the bounded check slots.
 """
 
 from __future__ import annotations
@@ -15,20 +20,25 @@ import stat
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import GeneralLevelError, InputError
 from ..tasks import MODALITIES
-from .clock import iso
-from .db import Contribution, write_session
-from .service import Refusal, Upload, scrub, user_for
-from .storage import TooLarge, commit_dir, discard, incoming_dir, new_public_id, safe_upload_name, save_stream
+from .clock import as_utc, iso
+from .db import Contribution, User, read_session, write_session
+from .service import Refusal, lock_user, scrub, unsafe_text_problem, user_for
+from .storage import Scratch, new_public_id, safe_upload_name
+from .uploads import StoredFile
 
 DATA_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$")
-MAX_MEMBERS = 100_000
+MAX_MEMBERS = 20_000
+COMPRESSIONS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+STALE_CHECK = timedelta(hours=1)  # a 'checking' contribution this old belonged to a process that died
 
 
 @dataclass
@@ -83,6 +93,10 @@ class ContributionFields:
         method = self.evaluation_method.strip()
         if not method or len(method) > 5000:
             p.append("evaluation_method: the metric and how it is computed (1-5000 characters)")
+        for k in ("domain", "capabilities", "evaluation_method"):
+            bad = unsafe_text_problem(k, getattr(self, k))
+            if bad:
+                p.append(bad)
         if p:
             raise Refusal(422, "invalid_fields", "; ".join(p))
         return {"name": name, **counts, "modality": modality, "paradigm": paradigm, "domain": domain,
@@ -90,17 +104,19 @@ class ContributionFields:
 
 
 def check_zip(path: Path, label: str, max_member: int, max_total: int) -> list[str]:
-    """Member names of a safe archive; raises InputError naming the first problem."""
+    """Member names of a safe archive; raises InputError naming the first problem.
+
+    Everything the central directory tells is checked before any member is decompressed."""
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise InputError(f"{label}: not a readable zip archive") from None
     with zf:
         infos = zf.infolist()
         if not infos:
             raise InputError(f"{label}: the archive is empty")
         if len(infos) > MAX_MEMBERS:
-            raise InputError(f"{label}: more than {MAX_MEMBERS} members")
+            raise InputError(f"{label}: {len(infos):,} members; at most {MAX_MEMBERS:,} are accepted")
         total = 0
         names = []
         for info in infos:
@@ -110,13 +126,21 @@ def check_zip(path: Path, label: str, max_member: int, max_total: int) -> list[s
                 raise InputError(f"{label}: member {n!r} points outside the archive root")
             if stat.S_ISLNK(info.external_attr >> 16):
                 raise InputError(f"{label}: member {n!r} is a link; links are not allowed")
+            if info.flag_bits & 0x1:
+                raise InputError(f"{label}: member {n!r} is encrypted; upload an unencrypted archive")
+            if info.compress_type not in COMPRESSIONS:
+                raise InputError(f"{label}: member {n!r} uses compression method {info.compress_type}, which is "
+                                 f"not supported; use deflate (the zip default)")
             if info.file_size > max_member:
                 raise InputError(f"{label}: member {n!r} expands to {info.file_size} bytes (limit {max_member})")
             total += info.file_size
             if total > max_total:
                 raise InputError(f"{label}: the archive expands to more than {max_total} bytes")
             names.append(n)
-        bad = zf.testzip()
+        try:
+            bad = zf.testzip()
+        except (RuntimeError, NotImplementedError, zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+            raise InputError(f"{label}: a member cannot be read ({e})") from None
         if bad is not None:
             raise InputError(f"{label}: member {bad!r} is corrupt")
     return names
@@ -187,63 +211,97 @@ def tasks_validate(data: Path, values: dict[str, Any]) -> dict[str, Any]:
             "warnings": [clean(n) for n in report.notes]}
 
 
-def accept_contribution(state, token: str | None, fields: ContributionFields, data: Upload,
-                        instr: Upload) -> Contribution:
+def _window_counts(s: Session, state, user_id: int) -> tuple[int, int]:
+    now = state.config.clock()
+    times = s.execute(select(Contribution.created_at).where(Contribution.user_id == user_id,
+                                                            Contribution.created_at > now - timedelta(days=7))).scalars()
+    times = [as_utc(t) for t in times]
+    return sum(t > now - timedelta(hours=24) for t in times), len(times)
+
+
+def refuse_if_too_many(state, user: User, session: Session | None = None) -> None:
+    """429 when the user has used up the contribution allowance (every stored or checking one counts)."""
+    rules = state.config.contribution_rules
+    if session is None:
+        with read_session(state.sessions) as s:
+            day, week = _window_counts(s, state, user.id)
+    else:
+        day, week = _window_counts(session, state, user.id)
+    if day >= rules.per_day:
+        raise Refusal(429, "daily_limit", f"fair-use limit: at most {rules.per_day} dataset contributions in "
+                                          f"24 hours; please wait before offering another")
+    if week >= rules.per_week:
+        raise Refusal(429, "weekly_limit", f"fair-use limit: at most {rules.per_week} dataset contributions in "
+                                           f"7 days; please wait before offering another")
+
+
+def accept_contribution(state, token: str | None, fields: ContributionFields, data: StoredFile | None,
+                        instr: StoredFile | None, scratch: Scratch) -> Contribution:
+    """Check and store a contribution whose files are already in ``scratch`` (removed in any case)."""
     cfg = state.config
-    user = user_for(state, token)
-    values = fields.validate()
+    row_id = None
     try:
-        data_name = safe_upload_name(data.filename, "data archive")
-        instr_name = safe_upload_name(instr.filename, "evaluation-instruction archive")
-    except GeneralLevelError as e:
-        raise Refusal(400, "bad_archive", str(e)) from None
-    if data_name != f"{values['name']}.zip":
-        raise Refusal(400, "bad_archive", f"the data archive must be named {values['name']}.zip, got {data_name!r}")
-    if not (instr_name.startswith(f"{values['name']}-") and len(instr_name) > len(values["name"]) + 5):
-        raise Refusal(400, "bad_archive", f"the evaluation-instruction archive must be named "
-                                          f"{values['name']}-[eval-instruction].zip, got {instr_name!r}")
-    tmp = incoming_dir(cfg.data_dir)
-    try:
-        dpath, ipath = tmp / data_name, tmp / instr_name
+        user = user_for(state, token)
+        values = fields.validate()
+        if data is None:
+            raise Refusal(400, "missing_file", "attach the data archive ([data-name].zip) as the form file field 'data'")
+        if instr is None:
+            raise Refusal(400, "missing_file", "attach the evaluation-instruction archive "
+                                               "([data-name]-[eval-instruction].zip) as the form file field 'instruction'")
         try:
-            save_stream(data.stream, dpath, cfg.max_upload_bytes)
-            save_stream(instr.stream, ipath, cfg.max_upload_bytes)
-        except TooLarge as e:
-            raise Refusal(413, "too_large", str(e)) from None
-        try:
-            report = validate_archives(state, values, dpath, ipath)
+            data_name = safe_upload_name(data.filename, "data archive")
+            instr_name = safe_upload_name(instr.filename, "evaluation-instruction archive")
         except GeneralLevelError as e:
-            raise Refusal(400, "invalid_dataset", scrub(str(e), {str(tmp) + "/": "", str(tmp): "upload"})) from None
-        row = _store(state, user.id, values, data_name, instr_name, report, tmp)
-        tmp = None
-    finally:
-        discard(tmp)
-    return row
-
-
-def _store(state, user_id: int, values: dict[str, Any], data_name: str, instr_name: str,
-           report: dict[str, Any], tmp: Path) -> Contribution:
-    cfg = state.config
-    public_id = new_public_id()
-    (tmp / "fields.json").write_text(json.dumps(values, indent=2, ensure_ascii=False), encoding="utf-8")
-    moved = commit_dir(tmp, cfg.data_dir, "contributions", public_id)
-    try:
+            raise Refusal(400, "bad_archive", str(e)) from None
+        if data_name != f"{values['name']}.zip":
+            raise Refusal(400, "bad_archive",
+                          f"the data archive must be named {values['name']}.zip, got {data_name!r}")
+        if not (instr_name.startswith(f"{values['name']}-") and len(instr_name) > len(values["name"]) + 5):
+            raise Refusal(400, "bad_archive", f"the evaluation-instruction archive must be named "
+                                              f"{values['name']}-[eval-instruction].zip, got {instr_name!r}")
+        row_id, public_id = _reserve(state, user, values, data_name, instr_name)
+        dpath, ipath = scratch.path / data_name, scratch.path / instr_name
+        data.path.replace(dpath)
+        instr.path.replace(ipath)
+        try:
+            with state.check_slot():
+                report = validate_archives(state, values, dpath, ipath)
+        except GeneralLevelError as e:
+            raise Refusal(400, "invalid_dataset",
+                          scrub(str(e), {str(scratch.path) + "/": "", str(scratch.path): "upload"})) from None
+        (scratch.path / "fields.json").write_text(json.dumps(values, indent=2, ensure_ascii=False), encoding="utf-8")
+        moved = scratch.keep_as(cfg.data_dir, "contributions", public_id)
         with write_session(state.sessions) as s:
-            row = Contribution(
-                public_id=public_id, user_id=user_id, name=values["name"],
-                open_instances=values["open_instances"], closed_instances=values["closed_instances"],
-                modality=values["modality"], paradigm=values["paradigm"], domain=values["domain"],
-                capabilities=json.dumps(values["capabilities"]), evaluation_method=values["evaluation_method"],
-                data_filename=data_name, instruction_filename=instr_name,
-                stored_dir=str(moved.relative_to(cfg.data_dir)),
-                validation_json=json.dumps(report, ensure_ascii=False, default=str),
-                status="pending_review", created_at=cfg.clock(),
-            )
-            s.add(row)
+            s.execute(update(Contribution).where(Contribution.id == row_id).values(
+                status="pending_review", stored_dir=str(moved.relative_to(cfg.data_dir)),
+                validation_json=json.dumps(report, ensure_ascii=False, default=str)))
+            row = s.get(Contribution, row_id)
+        row_id = None  # stored
         return row
-    except BaseException:
-        discard(moved)
-        raise
+    finally:
+        scratch.discard()
+        if row_id is not None:
+            with write_session(state.sessions) as s:
+                s.execute(delete(Contribution).where(Contribution.id == row_id, Contribution.status == "checking"))
+
+
+def _reserve(state, user: User, values: dict[str, Any], data_name: str, instr_name: str) -> tuple[int, str]:
+    """In one locked transaction: the allowance again (parallel uploads), then a 'checking' row."""
+    with write_session(state.sessions) as s:
+        lock_user(s, user.id)
+        s.execute(delete(Contribution).where(Contribution.status == "checking",
+                                             Contribution.created_at < state.config.clock() - STALE_CHECK))
+        refuse_if_too_many(state, user, s)
+        row = Contribution(
+            public_id=new_public_id(), user_id=user.id, name=values["name"],
+            open_instances=values["open_instances"], closed_instances=values["closed_instances"],
+            modality=values["modality"], paradigm=values["paradigm"], domain=values["domain"],
+            capabilities=json.dumps(values["capabilities"]), evaluation_method=values["evaluation_method"],
+            data_filename=data_name, instruction_filename=instr_name, stored_dir="", validation_json="{}",
+            status="checking", created_at=state.config.clock())
+        s.add(row)
+        s.flush()
+        return row.id, row.public_id
 
 
 def contribution_view(row: Contribution, owner: bool = False) -> dict[str, Any]:

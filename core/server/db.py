@@ -1,9 +1,15 @@
-"""Tables and sessions. SQLite by default, any SQLAlchemy URL (PostgreSQL) otherwise.
+"""Tables and sessions. SQLite by default; PostgreSQL (``postgresql+psycopg://...``) for several
+web processes and scoring workers on several machines.
 
 Writes that must be atomic (the fair-use check plus the insert, claiming a queued submission) go
 through :func:`write_session`: on SQLite it starts the transaction with ``BEGIN IMMEDIATE`` (one
-writer at a time, waiting up to ``busy_timeout``); on other databases the caller locks the user
-row with ``SELECT ... FOR UPDATE``. Times are stored as naive UTC.
+writer at a time, waiting up to ``busy_timeout``); on PostgreSQL the caller locks rows with
+``SELECT ... FOR UPDATE`` (the user's row for fair use; ``FOR UPDATE SKIP LOCKED`` for a worker's
+claim, so workers never wait on one another). Times are stored as naive UTC.
+
+A submission's status: ``checking`` (an upload holds a reservation while its archive is checked;
+it counts for fair use and disappears if the check refuses it), ``queued``, ``scoring``,
+``scored``, ``failed``.
 """
 
 from __future__ import annotations
@@ -21,8 +27,8 @@ from sqlalchemy.types import TypeDecorator
 
 from .clock import as_utc
 
-PENDING = ("queued", "scoring")
-STATUSES = ("queued", "scoring", "scored", "failed")
+PENDING = ("checking", "queued", "scoring")
+STATUSES = ("checking", "queued", "scoring", "scored", "failed")
 
 
 class UTCDateTime(TypeDecorator):
@@ -81,7 +87,7 @@ class Submission(Base):
     stored_path: Mapped[str] = mapped_column(String(500))  # relative to the data directory
     size_bytes: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), index=True, default="queued")
+    status: Mapped[str] = mapped_column(String(16), index=True, default="checking")
     reason: Mapped[str] = mapped_column(Text, default="")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_by: Mapped[str] = mapped_column(String(64), default="")
@@ -132,7 +138,10 @@ _IMMEDIATE = "generallevel_immediate"
 def make_engine(url: str) -> Engine:
     """An engine; for SQLite: WAL, full fsync, a busy timeout, and explicit BEGIN control."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        for plain in ("postgresql://", "postgres://"):  # the driver the server extra installs (psycopg 3)
+            if url.startswith(plain):
+                url = "postgresql+psycopg://" + url[len(plain):]
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")

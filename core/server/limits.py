@@ -55,7 +55,8 @@ def decide(past: Iterable[Past], now: datetime, rules: FairUse) -> Decision:
     later = max([t for t in (day, week) if t is not None], default=None)
     if rules.one_pending and pending:
         p = min(pending, key=lambda x: x.created_at)
-        msg = (f"your previous submission {p.public_id} is still {p.status}; you can submit again "
+        doing = "being checked" if p.status == "checking" else p.status
+        msg = (f"your previous submission {p.public_id} is still {doing}; you can submit again "
                f"once it has been scored or has failed")
         if later is not None:
             msg += f", and not before {iso(later)}"

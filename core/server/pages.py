@@ -15,13 +15,28 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from . import views
-from .api import form_text, form_upload, read_form
+from .api import read_form
 from .charts import bar_chart
 from .contributions import ContributionFields, accept_contribution, contribution_view
-from .service import Refusal, SubmissionFields, accept_submission
+from .service import UNSAFE_TEXT, Refusal, SubmissionFields, accept_submission
+from .storage import Scratch
 
 HERE = Path(__file__).resolve().parent.parent / "templates" / "server"
 templates = Jinja2Templates(directory=str(HERE))
+
+
+def _visible(value: Any) -> Any:
+    """Every value a template writes: control, zero-width and bidi-override characters spelt out
+    (``\\u202e``) rather than written as-is, whatever a stored text holds."""
+    if isinstance(value, str) and UNSAFE_TEXT.search(value):
+        from markupsafe import Markup
+
+        shown = UNSAFE_TEXT.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
+        return Markup(shown) if isinstance(value, Markup) else shown
+    return value
+
+
+templates.env.finalize = _visible
 _TYPES = {".css": "text/css; charset=utf-8", ".svg": "image/svg+xml", ".ico": "image/x-icon"}
 STATIC = {p.name: (p.read_bytes(), _TYPES.get(p.suffix, "application/octet-stream"))
           for p in sorted((HERE / "static").iterdir()) if p.is_file() and p.suffix in _TYPES}
@@ -111,15 +126,23 @@ def _rules(request: Request) -> dict[str, Any]:
             "max_upload_mb": round(cfg.max_upload_bytes / 1024 / 1024, 1)}
 
 
+async def _read_page_form(request: Request, max_files: int):
+    scratch = Scratch(_state(request).config.data_dir)
+    try:
+        return scratch, await read_form(request, scratch, max_files=max_files)
+    except BaseException:
+        scratch.discard()
+        raise
+
+
 @router.post("/submit", response_class=HTMLResponse)
 async def submit(request: Request) -> Response:
     state = _state(request)
-    form = await read_form(request, max_files=1)
-    values = {k: form_text(form, k) for k in ("model_name", "params", "description", "contact_email")}
+    scratch, form = await _read_page_form(request, max_files=1)
+    values = {k: form.text(k) for k in ("model_name", "params", "description", "contact_email")}
     try:
-        upload = form_upload(form, "archive", "submission archive")
-        sub = await run_in_threadpool(accept_submission, state, form_text(form, "token").strip() or None,
-                                      SubmissionFields(**values), upload)
+        sub = await run_in_threadpool(accept_submission, state, form.text("token").strip() or None,
+                                      SubmissionFields(**values), form.files.get("archive"), scratch)
     except Refusal as e:
         return render(request, "submit.html", status=e.status, values=values, error=e.message, extra=e.extra,
                       rules=_rules(request))
@@ -140,15 +163,13 @@ def contribute_form(request: Request) -> Response:
 @router.post("/contribute", response_class=HTMLResponse)
 async def contribute(request: Request) -> Response:
     state = _state(request)
-    form = await read_form(request, max_files=2)
-    fields = ContributionFields.from_form(form)
+    scratch, form = await _read_page_form(request, max_files=2)
+    fields = ContributionFields.from_form(form.fields)
     values = {k: getattr(fields, k) for k in ("name", "open_instances", "closed_instances", "modality", "paradigm",
                                               "domain", "capabilities", "evaluation_method")}
     try:
-        data = form_upload(form, "data", "data archive")
-        instr = form_upload(form, "instruction", "evaluation-instruction archive")
-        row = await run_in_threadpool(accept_contribution, state, form_text(form, "token").strip() or None,
-                                      fields, data, instr)
+        row = await run_in_threadpool(accept_contribution, state, form.text("token").strip() or None, fields,
+                                      form.files.get("data"), form.files.get("instruction"), scratch)
     except Refusal as e:
         return render(request, "contribute.html", status=e.status, values=values, error=e.message, done=None)
     return render(request, "contribute.html", status=202, values={}, error=None, done=contribution_view(row))

@@ -1,8 +1,10 @@
 """What the pages and the JSON API show, as plain dicts: boards, models, submissions.
 
 Boards come from :mod:`generallevel.leaderboard` over the latest scored report of each model. The
-computed boards are cached per database state (count and last change of scored submissions), so
-several server processes sharing one database stay consistent.
+computed boards are cached per board version (:meth:`AppState.board_version`: results landed in
+this process, and the database's scored rows read at most every ``board_refresh_seconds``), so
+several server processes sharing one database stay consistent. Every stored report passes through
+:func:`scrub_report` before anything is computed or served from it.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from ..answer_redaction import mask_reference_values
 from ..errors import GeneralLevelError
 from ..levels import MODALITIES
 from .clock import iso
@@ -26,10 +29,26 @@ def model_url(name: str) -> str:
     return "/models/" + quote(name, safe="")
 
 
-def _version(state) -> tuple:
-    with read_session(state.sessions) as s:
-        return tuple(s.execute(select(func.count(), func.max(Submission.finished_at), func.max(Submission.id))
-                               .where(Submission.status == "scored")).one())
+def scrub_report(report: dict[str, Any]) -> dict[str, Any]:
+    """``report`` with every free-text message passed through
+    :func:`generallevel.answer_redaction.mask_reference_values` (in place; also returned): the
+    second layer keeping closed-set answers out of what is served, whatever scored the report."""
+    def clean(holder: Any) -> None:
+        if not isinstance(holder, dict):
+            return
+        for key in ("problems", "notes"):
+            if isinstance(holder.get(key), list):
+                holder[key] = [mask_reference_values(x) if isinstance(x, str) else x for x in holder[key]]
+        for key in ("error", "reason"):
+            if isinstance(holder.get(key), str):
+                holder[key] = mask_reference_values(holder[key])
+
+    clean(report)
+    clean(report.get("submission"))
+    clean(report.get("evaluation"))
+    for t in report.get("tasks") or []:
+        clean(t)
+    return report
 
 
 def latest_scored(state) -> list[Submission]:
@@ -76,7 +95,7 @@ def _rank(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _computed(state) -> dict[str, Any]:
-    return state.cached(("boards", _version(state)), lambda: _compute(state))
+    return state.cached(("boards", state.board_version()), lambda: _compute(state))
 
 
 def _all_specs() -> list[dict[str, Any]]:
@@ -93,7 +112,7 @@ def _compute(state) -> dict[str, Any]:
     specs = _all_specs()
     by_id = {b["id"]: b for b in specs}
     subs = latest_scored(state)
-    reports = {r.public_id: json.loads(r.result_json) for r in subs if r.result_json}
+    reports = {r.public_id: scrub_report(json.loads(r.result_json)) for r in subs if r.result_json}
     notes: list[str] = []
     if reports:  # only reports scored against the newest submission's registry can share a board
         current = reports[subs[0].public_id].get("provenance", {}).get("registry_sha256")
@@ -217,7 +236,7 @@ def model_detail(state, name: str) -> dict[str, Any]:
                                "of": len(b["rows"]), "level": row["level"], "score": row["score"],
                                "supported": row["supported"], "tasks": row["tasks"]})
     modalities = {m: report["modalities"][m] for m in MODALITIES if m in report.get("modalities", {})}
-    evaluation = report.get("evaluation", {})
+    submitted = report.get("submission") or {}
     return {
         "model": key, "params": sub.params, "description": sub.description,
         "leaderboard_id": sub.leaderboard_id, "submitted_at": iso(sub.created_at), "scored_at": iso(sub.finished_at),
@@ -226,8 +245,8 @@ def model_detail(state, name: str) -> dict[str, Any]:
         "wins": [t for t in tasks if t.get("win")],
         "tasks": [t for t in tasks if t.get("score") is not None],
         "boards": sorted(placements, key=lambda p: (p["scope"], p["board"])),
-        "target_board": report.get("submission", {}).get("board"),
-        "problems": evaluation.get("problems", []),
+        "target_board": submitted.get("board"),
+        "problems": submitted.get("problems") or (report.get("evaluation") or {}).get("problems", []),
         "provenance": report.get("provenance", {}),
         "report_url": model_url(key) + "/report.html",
     }
@@ -253,7 +272,7 @@ def find_submission(state, public_id: str) -> Submission:
 def submission_view(sub: Submission, owner: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": sub.public_id, "model": sub.model_name, "leaderboard_id": sub.leaderboard_id, "params": sub.params,
-        "status": sub.status, "reason": sub.reason, "level": sub.level, "attempts": sub.attempts,
+        "status": sub.status, "reason": mask_reference_values(sub.reason), "level": sub.level, "attempts": sub.attempts,
         "submitted_at": iso(sub.created_at), "started_at": iso(sub.started_at), "finished_at": iso(sub.finished_at),
         "links": {"status": f"/api/submissions/{sub.public_id}", "page": f"/submissions/{sub.public_id}",
                   "model": model_url(sub.model_name) if sub.status == "scored" else None},

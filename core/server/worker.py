@@ -1,12 +1,17 @@
-"""The scoring worker: a background thread that takes queued submissions one at a time.
+"""The scoring worker: takes queued submissions one at a time, in a thread of the web process (the
+embedded worker of ``generallevel serve``) or in processes of its own (``generallevel serve
+worker``, any number, on any machine that reaches the database and the data directory).
 
 Durability: a submission is a database row plus a fsynced archive before the upload is answered.
-The worker claims a row (queued -> scoring) and refreshes its ``heartbeat`` from a second thread
-while scoring. A 'scoring' row whose heartbeat is older than ``stale_after_seconds`` belonged to a
-server that died (killed, crashed, restarted): it goes back to the queue, or, after
-``max_attempts`` interrupted runs, is marked failed with that reason. So an accepted submission is
-always eventually scored or failed with a reason. Several server processes may share one database:
-claims are conditional updates, so each submission is scored by one worker at a time.
+A worker claims a row (queued -> scoring) in one transaction — ``SELECT ... FOR UPDATE SKIP
+LOCKED`` on PostgreSQL, so concurrent workers each get a different row without waiting; on SQLite
+the transaction holds the single write lock — and refreshes the row's ``heartbeat`` from a second
+thread while scoring: that is its lease. A 'scoring' row whose heartbeat is older than
+``stale_after_seconds`` belonged to a worker that died (killed, crashed, machine lost): it goes
+back to the queue, or, after ``max_attempts`` interrupted runs, is marked failed with that
+reason. So an accepted submission is always eventually scored or failed with a reason, and scored
+by one worker at a time. The archive is extracted into a scratch folder under the data directory
+(swept if the worker dies), never the system's temporary folder.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from .db import Submission, write_session
+from .storage import Scratch
 
 log = logging.getLogger("generallevel.server.worker")
 
@@ -63,15 +69,24 @@ class Worker:
         self._wake.set()
 
     def _run(self) -> None:
+        last_sweep = time.monotonic()
         while not self._stop.is_set():
             try:
                 if self.step():
                     continue
                 self.recover()
+                if time.monotonic() - last_sweep > self.cfg.stale_after_seconds:
+                    last_sweep = time.monotonic()
+                    self.state.housekeeping()
             except Exception:  # never let the loop die (e.g. a database hiccup)
                 log.exception("scoring worker error")
             self._wake.wait(self.cfg.poll_seconds)
             self._wake.clear()
+
+    def run_forever(self) -> None:
+        """The loop in the calling thread (``generallevel serve worker``); returns once stopped."""
+        self.recover()
+        self._run()
 
     # -- one unit of work -----------------------------------------------------------------
     def recover(self) -> int:
@@ -98,7 +113,8 @@ class Worker:
     def claim(self) -> Submission | None:
         with write_session(self.state.sessions) as s:
             sub = s.execute(select(Submission).where(Submission.status == "queued")
-                            .order_by(Submission.created_at, Submission.id).limit(1)).scalar_one_or_none()
+                            .order_by(Submission.created_at, Submission.id).limit(1)
+                            .with_for_update(skip_locked=True)).scalar_one_or_none()
             if sub is None:
                 return None
             got = s.execute(
@@ -126,10 +142,12 @@ class Worker:
             beat.join()
             self.current = None
         with write_session(self.state.sessions) as s:
-            s.execute(update(Submission).where(Submission.id == sub.id, Submission.claimed_by == self.id,
-                                               Submission.status == "scoring")
-                      .values(status=status, reason=reason, result_json=result, level=level,
-                              finished_at=self.cfg.clock()))
+            got = s.execute(update(Submission).where(Submission.id == sub.id, Submission.claimed_by == self.id,
+                                                     Submission.status == "scoring")
+                            .values(status=status, reason=reason, result_json=result, level=level,
+                                    finished_at=self.cfg.clock())).rowcount
+        log.info("worker %s finished submission %s: %s%s", self.id, sub.public_id, status,
+                 "" if got else " (not recorded: the lease was lost)")
         self.state.boards_changed()
         return True
 
@@ -143,15 +161,19 @@ class Worker:
                 log.exception("heartbeat failed")
 
     def _score(self, sub: Submission) -> tuple[str, str, str | None, int | None]:
+        from .views import scrub_report
+
         path = self.cfg.data_dir / sub.stored_path
         try:
             if self.cfg.answers_dir is None:
                 raise RuntimeError("the server was started without --answers; nothing to score against")
-            report: Any = self.state.score_submission(path, self.cfg.answers_dir, model=sub.model_name)
+            with Scratch(self.cfg.data_dir, "work") as work:
+                report: Any = self.state.score_submission(path, self.cfg.answers_dir, model=sub.model_name,
+                                                          tmp_dir=work.path)
             data = report.to_dict(include_tasks=True) if hasattr(report, "to_dict") else dict(report)
             data["model"] = sub.model_name
-            text = self.state.scrub_paths(json.dumps(data, ensure_ascii=False), path)
+            text = self.state.scrub_paths(json.dumps(scrub_report(data), ensure_ascii=False), path)
             return "scored", "", text, int(data.get("level", 0) or 0)
-        except Exception as e:  # any failure is a reason the user sees, minus server paths
+        except Exception as e:  # any failure is a reason the user sees, minus server paths and answers
             log.info("submission %s failed: %s: %s", sub.public_id, type(e).__name__, e)
             return "failed", self.state.safe_reason(e, path), None, None

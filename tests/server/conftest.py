@@ -107,14 +107,63 @@ class Site:
         return n
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc):
+    """A module opts in to running on both databases with ``pytestmark = pytest.mark.usefixtures("backend")``."""
+    if "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    from pgserver import PostgresServer, Unavailable
+
+    try:
+        server = PostgresServer()
+    except Unavailable as e:
+        server = e
+    yield server
+    if not isinstance(server, Exception):
+        server.stop()
+
+
 @pytest.fixture
-def make_site(tmp_path, answers):
+def backend(request) -> str:
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def db_url(request, tmp_path):
+    """``make_db()``: a fresh database URL for the test's backend (None: SQLite in the data dir)."""
+    made: list[str] = []
+    backend = request.getfixturevalue("backend") if "backend" in request.fixturenames else "sqlite"
+    server = request.getfixturevalue("postgres") if backend == "postgresql" else None
+    if isinstance(server, Exception):
+        pytest.skip(f"PostgreSQL unavailable: {server}")
+
+    def make_db() -> str | None:
+        if server is None:
+            return None
+        made.append(server.new_database())
+        return made[-1]
+
+    yield make_db
+    for url in made:
+        server.drop_database(url)
+
+
+@pytest.fixture
+def make_site(tmp_path, answers, db_url):
     sites: list[Site] = []
 
     def make(**overrides: Any) -> Site:
         clock = overrides.pop("clock", None) or ManualClock()
-        cfg = ServerConfig(data_dir=tmp_path / f"data{len(sites)}", answers_dir=answers, clock=clock,
-                           poll_seconds=0.05, **overrides)
+        overrides.setdefault("answers_dir", answers)
+        if "db_url" not in overrides:
+            overrides["db_url"] = db_url()
+        cfg = ServerConfig(data_dir=tmp_path / f"data{len(sites)}", clock=clock, poll_seconds=0.05, **overrides)
         site = Site(cfg, clock)
         sites.append(site)
         return site

@@ -2,11 +2,37 @@
 
 from __future__ import annotations
 
+import itertools
+import json
+import shutil
 import socket
 import threading
 import time
+from pathlib import Path
 
 CANARY = "zq-canary-4c1d9e"  # in the answers' path and content: must never appear in a response
+ANSWER_CANARY = "zqans"  # the prefix of every value plant_canaries writes
+
+
+def plant_canaries(src: Path, dest: Path) -> int:
+    """Copy the answers tree ``src`` to ``dest`` with every answer field (all of an item but its
+    ``id`` and ``input``, every leaf) replaced by a distinct ``zqans<n>x`` string; returns how many."""
+    shutil.copytree(src, dest)
+    n = itertools.count()
+
+    def plant(v):
+        if isinstance(v, dict):
+            return {k: plant(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [plant(x) for x in v]
+        return f"{ANSWER_CANARY}{next(n):05d}x"
+
+    for ann in dest.rglob("annotation.json"):
+        doc = json.loads(ann.read_text(encoding="utf-8"))
+        for item in doc["data"]:
+            item.update({k: plant(v) for k, v in item.items() if k not in ("id", "input")})
+        ann.write_text(json.dumps(doc), encoding="utf-8")
+    return next(n)
 
 
 def free_port() -> int:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from generallevel.server import admin
 from generallevel.server.db import ApiToken, Submission, read_session
+
+pytestmark = pytest.mark.usefixtures("backend")  # SQLite and PostgreSQL
 
 
 def test_upload_queue_score_and_board(site, full_archive, small_archive):
@@ -65,7 +69,7 @@ def test_upload_queue_score_and_board(site, full_archive, small_archive):
     assert site.client.get("/api/models/omni 7b").status_code == 200  # names are case-insensitive
 
     health = site.client.get("/api/health").json()
-    assert health == {"status": "ok", "submissions": {"queued": 0, "scoring": 0, "scored": 2, "failed": 0}}
+    assert health == {"status": "ok", "submissions": {"checking": 0, "queued": 0, "scoring": 0, "scored": 2, "failed": 0}}
 
 
 def test_my_submissions_me_and_limits(site, small_archive):

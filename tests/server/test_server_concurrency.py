@@ -10,8 +10,11 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 
 from generallevel.server.config import FairUse
+
+pytestmark = pytest.mark.usefixtures("backend")  # SQLite and PostgreSQL
 
 
 def _burst(srv, tokens: dict[str, str], per_user: int, archive) -> dict[str, Counter]:

@@ -11,6 +11,8 @@ import pytest
 from generallevel.server import admin
 from generallevel.server.demo import demo_paths
 
+pytestmark = pytest.mark.usefixtures("backend")  # SQLite and PostgreSQL
+
 TASK = "3d/comprehension/3D_Accessory_Classification/annotation.json"
 
 

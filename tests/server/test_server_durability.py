@@ -17,12 +17,14 @@ from generallevel.server import admin
 from generallevel.server.db import Submission, read_session, write_session
 from serverkit import free_port, wait_for
 
+pytestmark = pytest.mark.usefixtures("backend")  # SQLite and PostgreSQL
+
 HERE = Path(__file__).resolve().parent
 
 
-def _start(args: list[str], port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=HERE,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+def _start(args: list[str], port: int, tmpdir: Path | None = None) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **({"TMPDIR": str(tmpdir)} if tmpdir else {})}
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=HERE, env=env)
 
     def up():
         if proc.poll() is not None:
@@ -46,17 +48,21 @@ def _stop(proc: subprocess.Popen) -> None:
             proc.wait(10)
 
 
-def test_killed_while_scoring_then_scored_after_restart(tmp_path, answers, small_archive):
+def test_killed_while_scoring_then_scored_after_restart(tmp_path, answers, small_archive, db_url):
+    """kill -9 mid-scoring: nothing lost, the extraction folder swept, nothing in the system TMPDIR."""
     archive = small_archive("survivor")
     data = tmp_path / "data"
     data.mkdir()
-    db = admin.open_db(f"sqlite:///{data / 'leaderboard.sqlite3'}")
+    url = db_url() or f"sqlite:///{data / 'leaderboard.sqlite3'}"
+    db = admin.open_db(url)
     admin.add_user(db, "dura", "d@example.org")
     token = admin.create_token(db, "dura")
     marker = tmp_path / "scoring.marker"
+    sys_tmp = tmp_path / "system-tmp"
+    sys_tmp.mkdir()
     port = free_port()
-    first = _start([sys.executable, str(HERE / "slow_server.py"), str(data), str(answers), str(port), str(marker)],
-                   port)
+    first = _start([sys.executable, str(HERE / "slow_server.py"), str(data), str(answers), str(port), str(marker),
+                    url], port, sys_tmp)
     second = None
     try:
         with open(archive, "rb") as fh:
@@ -66,6 +72,7 @@ def test_killed_while_scoring_then_scored_after_restart(tmp_path, answers, small
         assert r.status_code == 202, r.text
         sid = r.json()["id"]
         wait_for(marker.exists, timeout=30)
+        assert any((data / "work").iterdir()), "the scorer works in a scratch folder of the data directory"
         first.kill()  # SIGKILL: no shutdown handler runs
         first.wait(10)
         with read_session(db) as s:
@@ -73,8 +80,8 @@ def test_killed_while_scoring_then_scored_after_restart(tmp_path, answers, small
         assert row.status == "scoring" and row.attempts == 1
 
         port2 = free_port()
-        second = _start([sys.executable, "-m", "generallevel.cli", "serve", "--data-dir", str(data),
-                         "--answers", str(answers), "--port", str(port2), "--stale-after", "1"], port2)
+        second = _start([sys.executable, "-m", "generallevel.cli", "serve", "--data-dir", str(data), "--db", url,
+                         "--answers", str(answers), "--port", str(port2), "--stale-after", "1"], port2, sys_tmp)
 
         def done():
             s = httpx.get(f"http://127.0.0.1:{port2}/api/submissions/{sid}", timeout=5).json()
@@ -86,6 +93,8 @@ def test_killed_while_scoring_then_scored_after_restart(tmp_path, answers, small
         board = httpx.get(f"http://127.0.0.1:{port2}/api/boards/C", params={"board": "scope-c-3d-comprehension"},
                           timeout=5).json()
         assert [r["model"] for r in board["rows"]] == ["Survivor"]
+        assert not any((data / "work").iterdir()) and not any((data / "incoming").iterdir())  # swept
+        assert list(sys_tmp.iterdir()) == []  # nothing ever went to the system's temporary folder
     finally:
         _stop(first)
         if second is not None:

@@ -11,6 +11,8 @@ import pytest
 from generallevel.server import admin
 from generallevel.server.config import FairUse
 
+pytestmark = pytest.mark.usefixtures("backend")  # SQLite and PostgreSQL
+
 
 def _err(r, status, code):
     assert r.status_code == status, r.text
