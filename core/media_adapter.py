@@ -29,9 +29,10 @@ import numpy as np
 
 from .errors import InputError
 from .media import (
-    FlowSpec, ImageSpec, LabelSpec, MapSpec, MediaError, MediaRoots, PointsSpec,
-    VideoSpec, decode, file_kind, looks_like_media_path,
+    FlowSpec, ImageSpec, LabelSpec, MapSpec, MediaError, MediaRoots, PointsSpec, VideoSpec, decode, file_kind,
+    looks_like_media_path,
 )
+from .media.video import VideoArray
 from .metrics import name_key
 
 MEDIA_KEYS = ("image", "images", "video", "frames", "audio", "pointcloud", "point_cloud", "mesh", "mask", "depth",
@@ -168,25 +169,28 @@ class Items:
         self.failed.append(f"{record.get('id')!r} ({side}): {message}")
 
     def decode(self, value: Any, base: Path, spec: Any, record: dict, side: str) -> Any:
+        """The array(s) a file reference names; None (and a recorded failure) when one cannot be read.
+
+        A list of paths, or a folder (for frame-like specs), is a clip: its frames stacked
+        (T x H x W for maps, a VideoArray for videos); point clouds stay a list.
+        """
         try:
             if isinstance(value, list):
-                return [self._one(v, base, spec) for v in value]
+                frame = ImageSpec("RGB") if isinstance(spec, VideoSpec) else spec
+                return _clip(value[0], spec, [self._one(v, base, frame) for v in value])
             return self._one(value, base, spec)
         except MediaError as e:
             self.fail(record, side, str(e))
             return None
 
     def _one(self, value: str, base: Path, spec: Any) -> Any:
-        folder_ok = isinstance(spec, (VideoSpec, LabelSpec, MapSpec))
-        path = self.ctx.roots.resolve(value, base, folder_ok=folder_ok)
-        if path.is_dir() and not isinstance(spec, VideoSpec):  # a folder of per-frame maps: T x H x W
-            files = sorted(p for p in path.iterdir() if p.is_file() and file_kind(p) in ("image", "array"))
+        framed = isinstance(spec, (VideoSpec, LabelSpec, MapSpec, FlowSpec))
+        path = self.ctx.roots.resolve(value, base, folder_ok=framed)
+        if path.is_dir() and not isinstance(spec, VideoSpec):  # VideoSpec reads frame folders itself
+            files = sorted(p for p in path.iterdir() if p.is_file() and file_kind(p) in ("image", "array", "flow"))
             if not files:
-                raise MediaError(path, "is a folder without image or .npy frames")
-            frames = [decode(p, spec) for p in files]
-            if len({f.shape for f in frames}) > 1:
-                raise MediaError(path, "holds frames of different sizes")
-            return np.stack(frames)
+                raise MediaError(path, "is a folder without image, .npy or .flo frames")
+            return _clip(path, spec, [decode(p, spec) for p in files])
         return decode(path, spec)
 
     def check(self, total: int) -> None:
@@ -197,17 +201,16 @@ class Items:
                              f"files, so the task is not scored: {shown}")
 
 
+def _clip(where: Any, spec: Any, frames: list) -> Any:
+    if isinstance(spec, PointsSpec):
+        return frames
+    if len({f.shape for f in frames}) > 1:
+        raise MediaError(where, "names frames of different sizes")
+    return VideoArray(np.stack(frames), None) if isinstance(spec, VideoSpec) else np.stack(frames)
+
+
 def bases(ctx: FileContext) -> tuple[Path, Path]:
     return ctx.prediction_dir or ctx.annotation_dir, ctx.annotation_dir
-
-
-def _ref_value(record: dict) -> Any:
-    """The reference: the file ``output`` names, else ``output``'s only value, else ``output``."""
-    out = record.get("output")
-    v = file_value(out)
-    if v is None and isinstance(out, dict) and len(out) == 1:
-        return next(iter(out.values()))
-    return out if v is None else v
 
 
 # -- arrays ----------------------------------------------------------------------------------------
@@ -216,16 +219,19 @@ def _arrays(records, predictions, task, need: Need, media: dict, ctx: FileContex
     pbase, rbase = bases(ctx)
     pspec = need.pred(task, media)
     rspec = need.ref(task, media) if need.ref else None
+    from .adapters import family_for, prediction_of, reference_of  # values that name no file: as the family reads them
+
+    family = family_for(task)
     preds, refs = [], []
     for rec, p in zip(records, predictions):
         if p is None:
             items.fail(rec, "prediction", "no prediction")
             continue
         f = file_value(p)
-        preds.append(p if f is None else items.decode(f, pbase, pspec, rec, "prediction"))
+        preds.append(prediction_of(p, family) if f is None else items.decode(f, pbase, pspec, rec, "prediction"))
         if need.references:
             f = file_value(rec.get("output"))
-            refs.append(_ref_value(rec) if f is None else items.decode(f, rbase, rspec, rec, "reference"))
+            refs.append(reference_of(rec, family) if f is None else items.decode(f, rbase, rspec, rec, "reference"))
             if not isinstance(pspec, PointsSpec):
                 _check_pair(items, rec, preds[-1], refs[-1])
     items.check(len(records))
@@ -235,22 +241,14 @@ def _arrays(records, predictions, task, need: Need, media: dict, ctx: FileContex
 
 
 def _check_pair(items: Items, rec: dict, p: Any, r: Any) -> None:
-    """A decoded prediction must have its reference's size (and frame count): pixels are compared."""
-    if isinstance(p, list) and isinstance(r, list):
-        if len(p) != len(r):
-            items.fail(rec, "prediction", f"{len(p)} frames vs the reference's {len(r)}")
-        for a, b in zip(p, r):
-            _check_pair(items, rec, a, b)
+    """A decoded prediction must have its reference's shape (size, frame count): pixels are compared."""
+    if not (isinstance(p, np.ndarray) and isinstance(r, np.ndarray)) or p.shape == r.shape:
         return
-    if not (isinstance(p, np.ndarray) and isinstance(r, np.ndarray)):
-        return
-    if p.ndim == 4 or r.ndim == 4:
-        if p.shape != r.shape:
-            items.fail(rec, "prediction", f"video of shape {p.shape} (T, H, W, C) vs the reference's {r.shape}; "
-                                          "it must match its reference frame for frame")
-    elif p.shape[:2] != r.shape[:2]:
-        items.fail(rec, "prediction", f"size {p.shape[1]}x{p.shape[0]} (W x H) differs from the reference's "
-                                      f"{r.shape[1]}x{r.shape[0]}; the prediction must have the reference's size")
+    if p.ndim == r.ndim == 2 or (p.ndim == r.ndim == 3 and p.shape[2] == r.shape[2] == 3):
+        what = f"size {p.shape[1]}x{p.shape[0]} (W x H) differs from the reference's {r.shape[1]}x{r.shape[0]}"
+    else:
+        what = f"shape {p.shape} differs from the reference's {r.shape} (frames first)"
+    items.fail(rec, "prediction", what + "; the prediction must match its reference pixel for pixel")
 
 
 def _frames(preds: list, refs: list, ndim: int) -> tuple[list, list]:

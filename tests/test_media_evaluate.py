@@ -125,6 +125,25 @@ def test_video_psnr_from_frame_folders_and_mp4_counts_every_frame(tree):
     assert t.raw == pytest.approx(psnr_by_hand(pairs), rel=1e-12)  # mean over all 6 frames
 
 
+def test_video_frames_as_a_list_of_paths_and_a_frame_count_mismatch(tree):
+    rel = "video/generation/Video_Deblurring"
+    b, p = tree.bench / rel, tree.preds / rel
+    gt = RNG.integers(0, 256, (2, 3, 6, 8, 3), dtype=np.uint8)  # 2 videos of 3 frames
+    out = np.clip(gt.astype(int) + RNG.integers(-5, 6, gt.shape), 0, 255).astype(np.uint8)
+    for i in range(2):
+        for k in range(3):
+            png(b / "gt" / f"v{i}" / f"{k}.png", gt[i, k])
+            png(p / "f" / f"v{i}_{k}.png", out[i, k])
+    records = [{"id": f"v{i}", "input": {}, "output": {"video": f"gt/v{i}"}} for i in range(2)]
+    tree.task(rel, "Video Deblurring", records, {f"v{i}": [f"f/v{i}_{k}.png" for k in range(3)] for i in range(2)})
+    t = tree.run()["video-deblurring"]
+    assert t.status == "scored", t.error
+    assert t.raw == pytest.approx(psnr_by_hand([(out[i, k], gt[i, k]) for i in range(2) for k in range(3)]), rel=1e-12)
+    tree.task(rel, "Video Deblurring", records, {f"v{i}": [f"f/v{i}_{k}.png" for k in range(2)] for i in range(2)})
+    t = tree.run()["video-deblurring"]
+    assert t.status == "failed" and "2 of 2 item(s)" in t.error and "shape (2, 6, 8, 3) differs" in t.error
+
+
 def test_miou_from_palette_pngs(tree):
     rel = "image/comprehension/Bacteria_Segmentation"
     b, p = tree.bench / rel, tree.preds / rel
