@@ -220,6 +220,20 @@ def test_empty_and_corrupt_videos_name_the_file(tmp_path):
         decode(tmp_path / "empty", VideoSpec())
 
 
+def test_oversized_clips_are_refused_before_filling_memory(tmp_path, monkeypatch):
+    from generallevel.media import spec
+
+    frames = _colours(4, 16, 16)
+    _write_video(tmp_path / "v.mp4", frames, "libx264")
+    (tmp_path / "wav").mkdir()
+    _write_wav_stdlib(tmp_path / "wav" / "a.wav", [np.zeros(1000)], 8000)
+    monkeypatch.setattr(spec, "MAX_VIDEO_BYTES", 2 * 16 * 16 * 3)  # two frames' worth
+    with raises_naming(tmp_path / "v.mp4", "more than"):
+        decode(tmp_path / "v.mp4", VideoSpec())
+    with raises_naming(tmp_path / "wav" / "a.wav", "more than"):
+        decode(tmp_path / "wav" / "a.wav", AudioSpec(8000))
+
+
 # -- audio --------------------------------------------------------------------------------------
 def _write_wav_stdlib(path: Path, channels: list[np.ndarray], rate: int) -> None:
     """16-bit PCM through the standard library's wave module (not soundfile, which reads it)."""

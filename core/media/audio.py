@@ -7,14 +7,22 @@ from pathlib import Path
 
 import numpy as np
 
+from . import spec as _spec
 from .spec import EXTENSIONS, AudioSpec, MediaError, file_kind
 
 _SOUNDFILE = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3")
 
 
+def _guard(path: Path, samples: int) -> None:
+    if samples * 4 > _spec.MAX_VIDEO_BYTES:
+        raise MediaError(path, f"decodes to more than {_spec.MAX_VIDEO_BYTES >> 20} MiB of samples; refused")
+
+
 def _read_soundfile(path: Path) -> tuple[np.ndarray, int]:
     import soundfile as sf
 
+    info = sf.info(str(path))
+    _guard(path, info.frames * info.channels)
     data, rate = sf.read(str(path), dtype="float32", always_2d=True)
     return data.T, int(rate)  # channels x samples
 
@@ -27,10 +35,12 @@ def _read_av(path: Path) -> tuple[np.ndarray, int]:
             raise MediaError(path, "has no audio stream")
         stream = container.streams.audio[0]
         resampler = av.AudioResampler(format="fltp")  # planar float, the file's layout and rate kept
-        chunks, rate = [], stream.rate
+        chunks, rate, size = [], stream.rate, 0
         for frame in container.decode(stream):
             for out in resampler.resample(frame):
                 chunks.append(out.to_ndarray())
+                size += chunks[-1].size
+                _guard(path, size)
         for out in resampler.resample(None):
             chunks.append(out.to_ndarray())
     if not chunks:

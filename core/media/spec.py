@@ -26,7 +26,8 @@ DEFAULT_SAMPLE_RATE = 16_000
 """Audio rate when the consumer declares none (VGGish, Whisper and most speech models use 16 kHz)."""
 
 MAX_VIDEO_BYTES = 2 << 30
-"""Decoded frames above this size (2 GiB of uint8) are refused rather than filling memory."""
+"""Decoded video frames (uint8) or audio samples (float32) above this size (2 GiB) are refused
+rather than filling memory."""
 
 
 class MediaError(InputError):

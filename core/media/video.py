@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from .spec import EXTENSIONS, MAX_VIDEO_BYTES, ImageSpec, MediaError, VideoSpec, file_kind
+from . import spec as _spec
+from .spec import EXTENSIONS, ImageSpec, MediaError, VideoSpec, file_kind
 
 
 class VideoArray(np.ndarray):
@@ -51,8 +52,8 @@ def _stack(path: Path, frames: list[np.ndarray]) -> np.ndarray:
 
 
 def _guard(path: Path, nbytes: int) -> None:
-    if nbytes > MAX_VIDEO_BYTES:
-        raise MediaError(path, f"decodes to more than {MAX_VIDEO_BYTES >> 20} MiB of frames; "
+    if nbytes > _spec.MAX_VIDEO_BYTES:
+        raise MediaError(path, f"decodes to more than {_spec.MAX_VIDEO_BYTES >> 20} MiB of frames; "
                                "pass fewer frames (max_frames) or a shorter clip")
 
 
