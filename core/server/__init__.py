@@ -5,8 +5,11 @@ Nothing outside this package imports it, so ``import generallevel`` stays light.
 
 Layout: ``config`` (settings, fair-use numbers), ``clock`` (injectable time), ``db`` (tables,
 sessions, write locks), ``auth`` (API tokens, hashes only), ``limits`` (fair-use rules),
-``storage`` (upload files), ``service`` (accepting submissions and datasets), ``worker``
-(background scoring, crash recovery), ``boards``/``diagnostics`` (what the pages show),
+``storage`` (upload files, lock-held scratch folders and their sweep), ``uploads`` (multipart
+bodies streamed into scratch folders), ``service`` (reserving, checking and queueing submissions),
+``contributions`` (datasets), ``state`` (what routes and workers share: check slots, leases, the
+board version), ``worker`` (scoring, leases, crash recovery; embedded or ``serve worker``),
+``views`` (what the pages show; reports scrubbed), ``cache`` (rendered boards in memory),
 ``api``/``pages`` (routes), ``app`` (the factory), ``admin`` and ``demo`` (operator tasks).
 """
 
