@@ -49,6 +49,7 @@ def test_png_rgb_exact_and_grey_palette_rgba_converted(tmp_path):
     PIL.fromarray(rgb).save(tmp_path / "a.png")
     out = decode(tmp_path / "a.png", ImageSpec())
     assert out.dtype == np.uint8 and out.shape == (5, 7, 3) and np.array_equal(out, rgb)
+    assert out.flags.writeable  # torch.from_numpy warns on read-only memory
 
     grey = RNG.integers(0, 256, (4, 6), dtype=np.uint8)
     PIL.fromarray(grey).save(tmp_path / "g.png")
@@ -94,7 +95,7 @@ def test_label_maps_palette_grey_binary_and_colour_refused(tmp_path):
     pal.putpalette([0, 0, 0, 255, 0, 0, 0, 255, 0] + [0] * 759)  # colours say nothing about the ids
     pal.save(tmp_path / "l.png")
     out = decode(tmp_path / "l.png", LabelSpec())
-    assert out.dtype.kind in "iu" and np.array_equal(out, idx)
+    assert out.dtype.kind in "iu" and np.array_equal(out, idx) and out.flags.writeable
 
     PIL.fromarray(np.array([[0, 255, 128, 127]], np.uint8)).save(tmp_path / "b.png")
     assert decode(tmp_path / "b.png", LabelSpec(binary=True)).tolist() == [[0, 1, 1, 0]]

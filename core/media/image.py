@@ -45,7 +45,7 @@ def decode_image(path: Path, spec: ImageSpec) -> np.ndarray:
     if img.mode not in _EIGHT_BIT:
         raise MediaError(path, f"is a {img.mode} (16-bit or float) image; {spec.describe()} is needed. "
                                "Save 8-bit images, or read the file as a map (depth, matte)")
-    return np.asarray(img.convert(spec.mode))
+    return np.array(img.convert(spec.mode))  # a writable copy (torch.from_numpy warns on read-only memory)
 
 
 def _grey_values(path: Path, img: Any, what: str) -> np.ndarray:
@@ -55,13 +55,13 @@ def _grey_values(path: Path, img: Any, what: str) -> np.ndarray:
     if img.mode == "1":
         return np.asarray(img, dtype=np.uint8)
     if img.mode in ("RGB", "RGBX", "YCbCr", "CMYK"):
-        rgb = np.asarray(img.convert("RGB"))
+        rgb = np.array(img.convert("RGB"))
         if not ((rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all()):
             raise MediaError(path, f"is a colour image; a {what} needs one channel (a palette or greyscale "
                                    "PNG, or .npy). Convert colour-coded masks to class indices first")
         return rgb[..., 0]
     if img.mode in ("L", "P", "F") or img.mode in _WIDE_INT:
-        return np.asarray(img)
+        return np.array(img)  # writable
     raise MediaError(path, f"has image mode {img.mode}, which is not a {what}")
 
 
