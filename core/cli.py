@@ -43,7 +43,7 @@ def metrics_cmd(as_json: bool) -> None:
     for m in reg.metrics:
         lo, hi = m.raw_range
         rows.append([m.name, m.unit, f"[{fmt(lo)}, {'inf' if hi is None else fmt(hi)}]",
-                     "higher" if m.higher_is_better else "lower", m.normalization.formula, m.plugin])
+                     "higher" if m.higher_is_better else "lower", m.shown_formula(), m.plugin])
     click.echo(format_table(["Metric", "Unit", "Raw range", "Better", "Normalisation", "Plugin"], rows))
     click.echo(f"\n{len(rows)} metrics")
 
@@ -97,7 +97,8 @@ def plugins_cmd(as_json: bool) -> None:
 @click.option("--model", required=False, help="Model name (the workbook column for .xlsx files).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown", "html"]), default="table")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to this file.")
-@click.option("--tasks", "with_tasks", is_flag=True, help="Include the per-task rows (json).")
+@click.option("--tasks", "with_tasks", is_flag=True,
+              help="Include the per-task rows in table and markdown output (json always has them).")
 @click.option("--compat", type=click.Choice(["paper", "official"]), default="paper",
               help="'official' reproduces the official ranker, errors included.")
 @click.option("--assume-percent", is_flag=True, help="Accept percent scores that are all below 1 %.")
@@ -113,7 +114,7 @@ def score_cmd(results, model, fmt, output, with_tasks, compat, assume_percent, u
 
     report = score(results, model=model, units=list(unit_decls) or None, assume_percent=assume_percent,
                    compat=compat, source=str(results), expect_registry=expect_registry)
-    emit(render(report, fmt, include_tasks=with_tasks), output)
+    emit(render(report, fmt, include_tasks=with_tasks or fmt == "json"), output)  # leaderboards need the rows
 
 
 def _add_subcommands() -> None:

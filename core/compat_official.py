@@ -58,3 +58,19 @@ def official_sigma(raw: np.ndarray, table) -> tuple[np.ndarray, np.ndarray]:
             sigma[..., i] = _official_map(spelling, np.asarray(x, dtype=float))
             sota[i] = _official_map(spelling, np.asarray(s, dtype=float))
     return sigma, sota
+
+
+def official_note(sigma: np.ndarray, sota: np.ndarray, table) -> list[str]:
+    """A note for the report when the official arithmetic left 0..100 (it then moves Level scores
+    below 0 or above 100, which the paper's scores never do)."""
+    out = []
+    for what, values in (("task score", np.atleast_2d(sigma)[0]), ("SoTA score", sota)):
+        with np.errstate(invalid="ignore"):
+            bad = np.flatnonzero((values < 0) | (values > 100))
+        if bad.size:
+            examples = ", ".join(f"{table.tasks[i].id} {values[i]:.4g}" for i in bad[:3])
+            out.append(f"{bad.size} {what}{'s' if bad.size > 1 else ''} outside 0..100 ({examples}): the official "
+                       f"ranker's errors (e.g. WER in percent: 1 - 5.6 = -4.6, times 100), reproduced by "
+                       f"--compat official, can make Level scores negative or above 100; see "
+                       f"docs/official-differences.md")
+    return out

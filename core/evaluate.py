@@ -29,6 +29,7 @@ from .readers.benchfolder import (
 )
 from .typed_adapter import NotWritten, type_for, typed_adapt
 from .scoring import ScoreEntry, ScoreReport, check_registry, score
+from .prediction_tree import require_predictions
 
 DEMO_DIR = Path(__file__).with_name("examples") / "demo"
 DEMO_DATASET = DEMO_DIR / "bench"
@@ -373,6 +374,7 @@ def evaluate(dataset: str | Path, predictions: str | Path | None = None, model: 
             model = "model"
     predictions = Path(predictions)
     pairs, problems = _pairs(dataset, predictions, prediction_file)
+    require_predictions(pairs, predictions, prediction_file)  # else an empty folder scores Level 1 silently
     jobs = (os.cpu_count() or 1) if jobs is None else jobs
     if jobs < 1:
         raise InputError(f"jobs must be at least 1, got {jobs}")
@@ -396,7 +398,7 @@ def evaluate(dataset: str | Path, predictions: str | Path | None = None, model: 
             first[r.task_id] = r.folder
     entries = [ScoreEntry(r.task_id, r.raw, None, r.folder) for r in results
                if r.status == "scored" and r.task_id]
-    report = score(entries, model=model or predictions.resolve().name, assume_percent=True,
+    report = score(entries, model=model or predictions.resolve().name, assume_percent=True, measured=True,
                    compat=compat, source=str(predictions), expect_registry=expect_registry)
     _finish(results, report)
     result = EvaluationResult(report, results, problems, str(dataset), str(predictions), notes)

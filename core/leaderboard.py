@@ -236,7 +236,7 @@ def compute_boards(matrix: ResultMatrix, scope: str | None = None,
     """
     specs = _select_specs(matrix, scope, board_ids, facet)
     lv = compute_levels(matrix.sigma, matrix.sota, matrix.modality, matrix.paradigm,
-                        epsilon=1e-6 if matrix.mode == "official" else 0.0)
+                        epsilon=1e-6 if matrix.mode == "official" else 0.0, wins=matrix.wins)
     n_models, n_boards = len(matrix.models), len(specs)
     S = np.zeros((4, n_models, n_boards))  # S2..S5 per model and board
     n_tasks = np.zeros(n_boards, dtype=int)

@@ -7,8 +7,13 @@ Per modality with comprehension tasks C and generation tasks G (unsupported task
 Overall S_k = mean over Image, Video, Audio, 3D.  S5 = S4 * S_L / 100, S_L = mean over the NLP
 tasks of sigma where sigma >= SoTA. Scores are vectorised over models: ``sigma`` is (models, tasks).
 
-"sigma >= SoTA" allows a relative 1e-9 for float noise: a model equal to the SoTA may reach us as
-57.99999999999999 (0.58 converted to percent, or 100 * 29/50 computed by a metric) against 58.0.
+Who beats the SoTA is decided on *raw* values with the metric's direction (:func:`raw_wins`): the
+normalised scores saturate in float64 (FID 0.51 and a SoTA of 0.228 both normalise to exactly 100),
+so comparing them would let a worse raw value win. For strictly monotone normalisations this is the
+paper's rule "sigma >= SoTA sigma" wherever floats do not saturate. A raw value equal to the SoTA
+up to float noise (``TIE_ULPS`` units in the last place: 0.58 converted to percent is
+57.99999999999999) counts as equal. Without raw wins (``--compat official`` reproduces the official
+ranker), "sigma >= SoTA" is compared with a relative 1e-9.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ MODALITIES = ("Image", "Video", "Audio", "3D")
 NLP = "NLP"
 PARADIGMS = ("comprehension", "generation")
 TIE_RTOL = 1e-9  # relative slack of "sigma >= SoTA" (float noise only; far below any printed digit)
+TIE_ULPS = 4  # slack of "raw at least as good as the SoTA raw", in units in the last place of the SoTA
 
 
 @dataclass
@@ -57,12 +63,28 @@ def _group_means(values: np.ndarray, onehot: np.ndarray) -> np.ndarray:
     return np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
 
 
-def compute_levels(sigma, sota, modality, paradigm, epsilon: float = 0.0) -> LevelArrays:
+def raw_wins(raw, sota_raw, higher_is_better) -> np.ndarray:
+    """Whether each raw value is at least as good as its task's SoTA raw value, in the metric's direction.
+
+    raw: (models, tasks) or (tasks,), NaN = unsupported. sota_raw: (tasks,) in the same units (NaN =
+    no SoTA: never won). higher_is_better: (tasks,) bool. Equal up to ``TIE_ULPS`` ulps counts as equal.
+    """
+    raw = np.atleast_2d(np.asarray(raw, dtype=float))
+    sota = np.asarray(sota_raw, dtype=float)[None, :]
+    higher = np.asarray(higher_is_better, dtype=bool)[None, :]
+    with np.errstate(invalid="ignore"):
+        slack = TIE_ULPS * np.spacing(np.abs(sota))
+        return np.where(higher, raw >= sota - slack, raw <= sota + slack) & ~np.isnan(raw) & ~np.isnan(sota)
+
+
+def compute_levels(sigma, sota, modality, paradigm, epsilon: float = 0.0, wins=None) -> LevelArrays:
     """Level scores from normalised scores.
 
     sigma: (models, tasks) or (tasks,), 0..100, NaN = unsupported. sota: (tasks,) normalised SoTA
     (NaN = no SoTA: the task can never be won). modality: (tasks,) str. paradigm: (tasks,) str.
-    epsilon is added to the S4 denominator only to mimic the official ranker (which uses 1e-6).
+    wins: (models, tasks) bool, who beats the SoTA (:func:`raw_wins`); None compares sigma with the
+    SoTA sigma (the official ranker's rule). epsilon is added to the S4 denominator only to mimic the
+    official ranker (which uses 1e-6).
     """
     sig = np.atleast_2d(np.asarray(sigma, dtype=float))
     sota = np.asarray(sota, dtype=float)
@@ -70,8 +92,11 @@ def compute_levels(sigma, sota, modality, paradigm, epsilon: float = 0.0) -> Lev
     paradigm = np.asarray(paradigm, dtype=object)
     supported = ~np.isnan(sig)
     s = np.where(supported, sig, 0.0)
-    with np.errstate(invalid="ignore"):
-        wins = supported & (s >= sota[None, :] - TIE_RTOL * np.maximum(1.0, np.abs(sota[None, :])))
+    if wins is not None:
+        wins = supported & np.atleast_2d(np.asarray(wins, dtype=bool))
+    else:
+        with np.errstate(invalid="ignore"):
+            wins = supported & (s >= sota[None, :] - TIE_RTOL * np.maximum(1.0, np.abs(sota[None, :])))
     s_win = np.where(wins, s, 0.0)
 
     groups = [(m, p) for m in MODALITIES for p in PARADIGMS]

@@ -16,8 +16,11 @@ import numpy as np
 
 from .catalog import NamedCatalog, name_key  # name_key is also imported from here (its old home)
 from .errors import InputError, RegistrationError, UnknownMetricError
-from .normalize import Normalization
+from .normalize import Normalization, contract_problems
 from .units import UNITS
+
+
+_PROBED: dict[Any, list[str]] = {}  # (normalization, raw_range, direction) -> contract problems
 
 
 @dataclass
@@ -74,6 +77,23 @@ class Metric:
             )
         return x
 
+    def check_normalization(self) -> None:
+        """Raise RegistrationError when the normalisation breaks its contract over ``raw_range``
+        (:func:`generallevel.normalize.contract_problems`; the plugin host calls this at registration)."""
+        key: Any = (self.normalization, tuple(self.raw_range), self.higher_is_better)
+        try:
+            problems = _PROBED.get(key)
+        except TypeError:  # an unhashable plugin normalisation: probed every time
+            key, problems = None, None
+        if problems is None:
+            problems = contract_problems(self.normalization, self.raw_range, self.higher_is_better)
+            if key is not None:
+                _PROBED[key] = problems
+        if problems:
+            raise RegistrationError(f"metric {self.name!r}: its normalisation {type(self.normalization).__name__} "
+                                    + "; ".join(problems) + " (see the normalisation contract in "
+                                    "docs/writing-a-metric-plugin.md)")
+
     def normalize(self, raw):
         """Map a raw value (or an array of them) in this metric's unit to a 0..100 task score."""
         if np.ndim(raw) == 0:
@@ -108,9 +128,28 @@ class Metric:
         return self._loaded
 
     def compute(self, predictions: Any, references: Any, **options: Any) -> float:
-        """Compute the raw metric value (in ``unit``) from predictions and references."""
-        value = self._resolve()(predictions, references, **options)
+        """Compute the raw metric value (in ``unit``) from predictions and references.
+
+        A missing optional library is a :class:`MissingDependencyError` naming the extra that brings
+        it (``pip install 'generallevel[vision]'``), whether the compute function said so or not.
+        """
+        from .errors import MissingDependencyError
+
+        try:
+            value = self._resolve()(predictions, references, **options)
+        except (MissingDependencyError, ModuleNotFoundError) as e:
+            from .extras import missing_dependency
+
+            err = missing_dependency(self.name, self.plugin, e)
+            if err is e:
+                raise
+            raise err from e
         return self.check_raw(value, where=f"metric {self.name} compute")
+
+    def shown_formula(self) -> str:
+        """The normalisation's formula as it applies over the raw range (clips written out)."""
+        shown = getattr(self.normalization, "shown", None)
+        return shown(self.raw_range) if callable(shown) else self.normalization.formula
 
     def describe(self) -> dict[str, Any]:
         lo, hi = self.raw_range
@@ -120,7 +159,7 @@ class Metric:
             "higher_is_better": self.higher_is_better,
             "raw_range": [lo, hi],
             "unit": self.unit,
-            "normalization": self.normalization.formula,
+            "normalization": self.shown_formula(),
             "plugin": self.plugin,
             "plugin_version": self.plugin_version,
             "compute": self.impl if isinstance(self.impl, str) or self.impl is None

@@ -1,20 +1,30 @@
 """The plugin host: entry-point discovery, isolation of broken plugins, the allow-list, listing.
 
-Plugins register metrics, tasks and feature extractors (see hookspecs.py).
+Plugins register metrics, tasks, feature extractors and annotation types (see hookspecs.py).
 
 Every plugin, built-in or third-party, is a module exposed in the ``generallevel`` entry-point
-group. Each plugin's hooks are called one plugin at a time with a ``register`` callable that tags
-what it registers; a plugin whose import or hook raises is reported and skipped *as a whole* (none
-of its registrations are kept), unless ``GENERALLEVEL_STRICT=1``.
+group. The built-in plugins (distribution ``generallevel``) load first, so no other plugin can take
+their names; then the others, by entry-point name. A plugin is kept or dropped *whole*: one whose
+import or hook raises, whose entry-point name is taken, whose metric's normalisation breaks the
+contract (:func:`generallevel.normalize.contract_problems`, probed at registration), or one of
+whose tasks cannot be added (a clash, an unknown metric, a SoTA outside the metric's range) is
+dropped with everything it registered. A plugin that writes to standard output while loading (its
+output is discarded, so ``--json`` stays valid) or takes longer than the load budget is kept. Each
+plugin with a problem is named, with its distribution, in one :class:`PluginWarning`; with
+``GENERALLEVEL_STRICT=1`` any problem raises :class:`PluginLoadError` instead.
 
 ``GENERALLEVEL_PLUGINS`` (comma list of entry-point or distribution names; empty = none) limits
 which *external* plugins load. The built-in plugins of the ``generallevel`` distribution always load.
+``GENERALLEVEL_PLUGIN_BUDGET`` (seconds, default 1) is the load time above which a plugin is named.
 """
 
 from __future__ import annotations
 
+import io
 import os
+import time
 import warnings
+from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any, Callable
@@ -31,10 +41,11 @@ from .tasks import Task, TaskCatalog
 
 ENTRY_POINT_GROUP = "generallevel"
 BUILTIN_DISTRIBUTION = "generallevel"
+DEFAULT_BUDGET_S = 1.0
 
 
 class PluginWarning(UserWarning):
-    """A plugin failed to import or register and was skipped."""
+    """A plugin failed to load (it was skipped) or misbehaved while loading (it was kept)."""
 
 
 @dataclass
@@ -49,13 +60,16 @@ class PluginInfo:
     tasks: list[str] = field(default_factory=list)
     extractors: list[str] = field(default_factory=list)
     annotation_types: list[str] = field(default_factory=list)
-    error: str | None = None
+    error: str | None = None  # set when the plugin was dropped
+    warnings: list[str] = field(default_factory=list)  # problems of a plugin that was kept
 
     def describe(self) -> dict[str, Any]:
         """The ``generallevel plugins --json`` row.
 
         ``extractors`` appears only for plugins that implement ``register_extractors`` (no built-in
-        plugin does), so the rows of metric- and task-only plugins keep their established shape.
+        plugin does), ``annotation_types`` only for those that implement ``register_annotation_types``
+        and ``warnings`` only for a kept plugin that misbehaved, so the rows of well-behaved metric-
+        and task-only plugins keep their established shape.
         """
         row: dict[str, Any] = {
             "name": self.name, "distribution": self.distribution, "version": self.version,
@@ -66,11 +80,24 @@ class PluginInfo:
             row["extractors"] = self.extractors
         if self.annotation_types or "register_annotation_types" in self.hooks:
             row["annotation_types"] = self.annotation_types
+        if self.warnings:
+            row["warnings"] = list(self.warnings)
         return row
+
+    def headline(self) -> str:
+        return f"generallevel plugin {self.name!r} (distribution {self.distribution} {self.version})"
 
 
 def strict_mode() -> bool:
     return os.environ.get("GENERALLEVEL_STRICT", "").strip().lower() in ("1", "true", "yes")
+
+
+def load_budget() -> float:
+    raw = os.environ.get("GENERALLEVEL_PLUGIN_BUDGET", "").strip()
+    try:
+        return float(raw) if raw else DEFAULT_BUDGET_S
+    except ValueError:
+        return DEFAULT_BUDGET_S
 
 
 def _allowed_external() -> set[str] | None:
@@ -85,6 +112,9 @@ def _collector(hook: str, cls: type, bucket: list, info: PluginInfo) -> Callable
     def register(obj: Any) -> None:
         if not isinstance(obj, cls):
             raise RegistrationError(f"{hook} expects {cls.__name__} objects, got {type(obj).__name__}")
+        if getattr(obj, "plugin", "") not in ("", info.name):
+            raise RegistrationError(f"{hook}: {cls.__name__} {getattr(obj, 'name', obj)!r} is plugin "
+                                    f"{obj.plugin!r}'s object; register a new one")
         obj.plugin = info.name
         if hasattr(obj, "plugin_version"):
             obj.plugin_version = info.version
@@ -106,39 +136,103 @@ class Registry:
         self._fingerprint: str | None = None
         self._pending_tasks: list[Task] = []  # added by finalize_tasks once every metric is known
 
-    # -- loading --------------------------------------------------------------------------
+    # -- problems -------------------------------------------------------------------------
     def _fail(self, info: PluginInfo, stage: str, exc: BaseException) -> None:
+        """Drop ``info``'s plugin whole (strict mode: raise)."""
         info.error = f"{stage} failed: {type(exc).__name__}: {exc}"
-        msg = f"generallevel plugin {info.name!r} (distribution {info.distribution} {info.version}) {info.error}"
         if strict_mode():
-            raise PluginLoadError(msg) from exc
-        warnings.warn(msg + "; plugin skipped", PluginWarning, stacklevel=3)
+            raise PluginLoadError(f"{info.headline()} {info.error}") from exc
+        self._drop(info)
 
+    def _note(self, info: PluginInfo, problem: str) -> None:
+        """A problem that does not cost the plugin its place (strict mode: raise)."""
+        if strict_mode():
+            raise PluginLoadError(f"{info.headline()} {problem}")
+        info.warnings.append(problem)
+
+    def warn(self) -> None:
+        """One PluginWarning per plugin that was dropped or misbehaved."""
+        for info in self.plugins.values():
+            parts = ([info.error] if info.error else []) + info.warnings
+            if parts:
+                fate = "plugin skipped" if info.error else "plugin kept"
+                warnings.warn(f"{info.headline()} {'; '.join(parts)}; {fate}", PluginWarning, stacklevel=4)
+
+    def _drop(self, info: PluginInfo) -> None:
+        """Forget everything ``info``'s plugin registered (it may have registered some)."""
+        name = info.name
+        fresh_metrics, fresh_extractors, fresh_types = MetricCatalog(), ExtractorCatalog(), TypeCatalog()
+        for m in list(self.metrics):
+            if m.plugin != name:
+                fresh_metrics.add(m)
+        for x in list(self.extractors):
+            if x.plugin != name:
+                fresh_extractors.add(x)
+        for t in list(self.types):
+            if t.plugin != name:
+                fresh_types.add(t)
+        self.metrics, self.extractors, self.types = fresh_metrics, fresh_extractors, fresh_types
+        self._pending_tasks = [t for t in self._pending_tasks if t.plugin != name]
+        if self.pm.get_plugin(name) is not None:
+            self.pm.unregister(name=name)
+        info.metrics, info.extractors, info.annotation_types, info.tasks = [], [], [], []
+
+    # -- loading --------------------------------------------------------------------------
     def load_entry_points(self) -> None:
         allowed = _allowed_external()
-        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        eps = []
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
             dist = ep.dist.name if ep.dist is not None else "?"
+            eps.append((dist.lower() != BUILTIN_DISTRIBUTION, ep.name, ep, dist))
+        for external, _, ep, dist in sorted(eps, key=lambda e: (e[0], e[1].lower(), e[1])):
+            if external and allowed is not None and not ({ep.name.lower(), dist.lower()} & allowed):
+                continue
             ver = ep.dist.version if ep.dist is not None else "?"
-            builtin = dist.lower() == BUILTIN_DISTRIBUTION
-            if not builtin and allowed is not None and not ({ep.name.lower(), dist.lower()} & allowed):
-                continue
-            info = PluginInfo(ep.name, dist, ver, ep.value, builtin)
+            self.load(PluginInfo(ep.name, dist, ver, ep.value, not external), ep.load)
+
+    def load(self, info: PluginInfo, load: Callable[[], Any]) -> PluginInfo:
+        """Import one plugin (``load()`` returns its module or object) and run its hooks, guarded."""
+        other = next((p for n, p in self.plugins.items() if n.lower() == info.name.lower()), None)
+        if other is not None:  # e.g. an external entry point named like a built-in one: refused
+            self.plugins[f"{info.distribution}:{info.name}"] = info
+            info.error = (f"entry point name {info.name!r} is already taken by plugin {other.name!r} of "
+                          f"distribution {other.distribution}; rename the entry point")
+            if strict_mode():
+                raise PluginLoadError(f"{info.headline()} {info.error}")
+            return info
+        self.plugins[info.name] = info
+        out = io.StringIO()
+        start = time.perf_counter()
+        with redirect_stdout(out):
             try:
-                module = ep.load()
+                module = load()
             except Exception as e:  # noqa: BLE001 - isolation is the point
-                self.plugins[ep.name] = info
                 self._fail(info, "import", e)
-                continue
-            self.add_plugin(module, info)
+            else:
+                self._register(module, info)
+        elapsed = time.perf_counter() - start
+        printed = out.getvalue()
+        if printed and info.error is None:
+            first = printed.strip().splitlines()[0][:60] if printed.strip() else ""
+            self._note(info, f"wrote {len(printed)} characters to standard output while loading "
+                             f"({first!r}...; discarded: a plugin must not print, it would corrupt --json output)")
+        budget = load_budget()
+        if not info.builtin and info.error is None and elapsed > budget:
+            self._note(info, f"took {elapsed:.2f} s to import and register (budget {budget:g} s, "
+                             f"GENERALLEVEL_PLUGIN_BUDGET): import heavy libraries inside compute, not at import")
+        return info
 
     def add_plugin(self, module: Any, info: PluginInfo) -> PluginInfo:
-        """Register one plugin object and run its hooks transactionally."""
-        self.plugins[info.name] = info
+        """Register one already-imported plugin object (guarded like an entry point)."""
+        return self.load(info, lambda: module)
+
+    def _register(self, module: Any, info: PluginInfo) -> None:
+        """Register ``module`` with pluggy and run its hooks; keep all of it or none of it."""
         try:
             self.pm.register(module, name=info.name)
         except Exception as e:  # noqa: BLE001
             self._fail(info, "registration", e)
-            return info
+            return
         info.hooks = sorted(h.name for h in self.pm.get_hookcallers(module) or [])
         metrics: list[Metric] = []
         tasks: list[Task] = []
@@ -154,57 +248,54 @@ class Registry:
                     if impl.plugin is module:
                         impl.function(reg)
             for m in metrics:
+                m.check_normalization()
                 self.metrics.add(m)
             for x in extractors:
                 self.extractors.add(x)
             for t in types:
                 self.types.add(t)
         except Exception as e:  # noqa: BLE001
-            self._rollback(metrics, extractors)
-            self.types = self.types.without({id(t) for t in types})
-            self.pm.unregister(module)
             self._fail(info, "register", e)
-            return info
+            return
         info.metrics = [m.name for m in metrics]
         info.extractors = [x.name for x in extractors]
         info.annotation_types = [t.name for t in types]
         self._pending_tasks.extend(tasks)
         info.tasks = [t.id for t in tasks]
-        return info
-
-    def _rollback(self, metrics: list[Metric], extractors: list[Extractor]) -> None:
-        """Rebuild the catalogues without what one failing plugin added (it may have added some)."""
-        mine = {id(m) for m in metrics} | {id(x) for x in extractors}
-        fresh_metrics, fresh_extractors = MetricCatalog(), ExtractorCatalog()
-        for m in list(self.metrics):
-            if id(m) not in mine:
-                fresh_metrics.add(m)
-        for x in list(self.extractors):
-            if id(x) not in mine:
-                fresh_extractors.add(x)
-        self.metrics, self.extractors = fresh_metrics, fresh_extractors
 
     def finalize_tasks(self) -> None:
-        """Add tasks after all metrics are known, resolving metric names and SoTA units."""
+        """Add every plugin's tasks once all metrics are known, resolving metric names and SoTA units.
+
+        A plugin with a task that cannot be added is dropped whole (metrics included) and the tasks
+        are added again without it, since other plugins' tasks may have used its metrics.
+        """
+        while True:
+            catalog = TaskCatalog()
+            failed = None
+            for task in self._pending_tasks:
+                try:
+                    self._resolve(task)
+                    catalog.add(task)
+                except Exception as e:  # noqa: BLE001
+                    failed = (self.plugins[task.plugin], task, e)
+                    break
+            if failed is None:
+                break
+            info, task, e = failed
+            if info.builtin:
+                raise RegistrationError(f"plugin {info.name!r}: {e}") from e
+            self._fail(info, f"task {task.id!r}", e)
+        self.tasks = catalog
+        self._pending_tasks = []
+
+    def _resolve(self, task: Task) -> None:
         from .units import conversion_factor
 
-        for task in self._pending_tasks:
-            info = self.plugins[task.plugin]
-            try:
-                metric = self.metrics.get(task.metric)
-                task.metric = metric.name
-                if task.sota is not None:
-                    factor = conversion_factor(task.sota_unit, metric.unit, where=f"task {task.id}: ")
-                    task.sota_metric_unit = metric.check_raw(
-                        float(task.sota) * factor, where=f"task {task.id} SoTA"
-                    )
-                self.tasks.add(task)
-            except Exception as e:  # noqa: BLE001
-                if info.builtin or strict_mode():
-                    raise RegistrationError(f"plugin {info.name!r}: {e}") from e
-                info.tasks.remove(task.id)
-                self._fail(info, f"task {task.id!r}", e)
-        self._pending_tasks = []
+        metric = self.metrics.get(task.metric)
+        task.metric = metric.name
+        if task.sota is not None:
+            factor = conversion_factor(task.sota_unit, metric.unit, where=f"task {task.id}: ")
+            task.sota_metric_unit = metric.check_raw(float(task.sota) * factor, where=f"task {task.id} SoTA")
 
     def finalize_extractors(self) -> None:
         """Spell each extractor's intended metrics canonically, once every plugin's metrics are known.
@@ -243,6 +334,7 @@ def build_registry() -> Registry:
         reg.add_plugin(obj, PluginInfo(name, name, getattr(obj, "__version__", "0"), repr(obj), False))
     reg.finalize_tasks()
     reg.finalize_extractors()
+    reg.warn()
     return reg
 
 

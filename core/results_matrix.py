@@ -39,6 +39,7 @@ class ResultMatrix:
     provenance: dict[str, Any] = field(default_factory=dict)
     skill_group: np.ndarray | None = None  # (tasks,) the paper's skill group ("" = none); None = all ""
     skill_group_name: np.ndarray | None = None
+    wins: np.ndarray | None = None  # (models, tasks) who beats the SoTA (decided on raw values); None = sigma rule
 
     def __post_init__(self) -> None:
         blank = np.full(len(self.task_ids), "", dtype=object)
@@ -91,17 +92,20 @@ def _report_dict(report: Any, where: str) -> Any:
 
 
 def _raw_block(rows: list[_RawRows], mode: str):
-    """(task table, sigma (len(rows) x tasks), SoTA sigma) for evaluate reports, as ``score`` computes them."""
+    """(task table, sigma (len(rows) x tasks), SoTA sigma, wins) for evaluate reports, as ``score``
+    computes them (wins on raw values; None in official mode, which compares sigma)."""
+    from .levels import raw_wins
     from .scoring import normalise, resolve_raw, task_table
 
     table = task_table()
-    raw = np.vstack([resolve_raw(r.entries, table, assume_percent=True, source=r.where) for r in rows])
+    raw = np.vstack([resolve_raw(r.entries, table, assume_percent=True, measured=True, source=r.where)
+                     for r in rows])
     if mode == "official":
         from .compat_official import official_sigma
 
         sigma, sota = official_sigma(raw, table)
-        return table, sigma, sota
-    return table, normalise(raw, table), table.sota_sigma
+        return table, sigma, sota, None
+    return table, normalise(raw, table), table.sota_sigma, raw_wins(raw, table.sota_raw, table.higher)
 
 
 def _check_report(data: Any, where: str) -> tuple[str, str, str, list, Mapping]:
@@ -224,6 +228,7 @@ def matrix_from_reports(reports: Sequence[Any], sources: Sequence[str] | None = 
             raise InputError(f"{where0}: a task appears twice in 'tasks'")
         sota = _numbers(sota_list, where0, ids, "sota_score", bounded=False)
     sigma = np.empty((len(checked), len(ids)))
+    flags: list[list[Any] | None] = [None] * len(checked)
     if block is not None:
         table = block[0]
         if set(ids) != set(table.index) or len(ids) != len(table.index):
@@ -234,6 +239,8 @@ def matrix_from_reports(reports: Sequence[Any], sources: Sequence[str] | None = 
             raise InputError(f"{where0}: its SoTA scores differ from the installed registry's although the "
                              f"fingerprint is the same")
         sigma[raw_rows] = block[1][:, cols]
+        for k, i in enumerate(raw_rows):
+            flags[i] = None if block[3] is None else block[3][k, cols].tolist()
     for i, ((_, _, _, tasks, _), src) in enumerate(zip(checked, sources)):
         if isinstance(tasks, _RawRows):
             continue
@@ -248,6 +255,7 @@ def matrix_from_reports(reports: Sequence[Any], sources: Sequence[str] | None = 
                 tasks = [order[t] for t in ids]
             scores = list(map(_SCORE, tasks))
             other_sota = list(map(_SOTA, tasks))
+            flags[i] = [t.get("win") if t.get("raw") is not None else None for t in tasks]
         except (TypeError, KeyError) as e:
             raise InputError(f"{src}: a task row lacks {e}") from None
         # --compat official reproduces the official ranker's errors, which can leave 0..100
@@ -256,9 +264,27 @@ def matrix_from_reports(reports: Sequence[Any], sources: Sequence[str] | None = 
                 _numbers(other_sota, src, ids, "sota_score", bounded=False), sota, equal_nan=True):
             raise InputError(f"{src}: its SoTA scores differ from {where0}'s although the registry is the same")
     mod, par, skill, group, group_name = (np.array(col, dtype=object) for col in zip(*meta))
+    wins = None if mode == "official" else _wins(sigma, sota, flags)
     return ResultMatrix([c[0] for c in checked], sources, ids, mod, par, skill, sigma, sota,
                         checked[0][1], checked[0][2], _provenance([c[4] for c in checked], checked[0][1]),
-                        group, group_name)
+                        group, group_name, wins)
+
+
+def _wins(sigma: np.ndarray, sota: np.ndarray, flags: list) -> np.ndarray:
+    """Who beats the SoTA: sigma >= SoTA sigma, except where the two tie (float saturation: FID 0.51 and
+    a SoTA of 0.228 both normalise to 100.0) and the report decided the win on its raw value: there
+    the report's win counts (``flags``: per model, per task the win or None)."""
+    from .levels import TIE_RTOL
+
+    with np.errstate(invalid="ignore"):
+        slack = TIE_RTOL * np.maximum(1.0, np.abs(sota))[None, :]
+        tie = np.abs(sigma - sota[None, :]) <= slack
+        wins = ~np.isnan(sigma) & ~np.isnan(sota)[None, :] & (sigma >= sota[None, :] - slack)
+    for i, row in enumerate(flags):
+        if row is not None:
+            given = tie[i] & np.array([isinstance(f, bool) for f in row])
+            wins[i, given] = np.array([f is True for f in row])[given]
+    return wins
 
 
 def load_results(paths: Sequence[str | Path], expect_registry: str | None = None) -> ResultMatrix:

@@ -59,14 +59,15 @@ def _template(kind: str, filename: str) -> Template:
     return Template(path.read_text(encoding="utf-8"))
 
 
-def _check_free(names: PluginNames, kind: str, task_name: str) -> None:
+def _check_free(names: PluginNames, kind: str, task_name: str, metric_name: str) -> None:
     """Refuse names that would clash with something already registered (a load-time error later)."""
     import generallevel as gl
 
-    if kind == "metric" and names.name in _registry().metrics:
-        other = gl.get_metric(names.name)
-        raise InputError(f"a metric named {names.name!r} already exists ({other.name!r}, plugin "
-                         f"{other.plugin!r}); choose another NAME")
+    if kind == "metric" and metric_name in _registry().metrics:
+        other = gl.get_metric(metric_name)
+        raise InputError(f"a metric named {metric_name!r} already exists ({other.name!r}, plugin "
+                         f"{other.plugin!r}); choose another " + ("--metric-name" if metric_name != names.name
+                                                                   else "NAME (or --metric-name)"))
     if kind == "task":
         for key in (names.slug, task_name):
             if key in _registry().tasks:
@@ -81,18 +82,50 @@ def _registry():
     return get_registry()
 
 
+def _task_fields(metric: str, check_registry: bool, sota: float | None, unit: str | None) -> tuple[str, str, str]:
+    """(metric name, SoTA unit, SoTA as Python) of a task scaffold; the SoTA is checked against the metric."""
+    import math
+
+    from .units import UNITS, conversion_factor
+
+    if unit is not None and unit not in UNITS:
+        raise InputError(f"unknown unit {unit!r}; known units: {', '.join(UNITS)}")
+    if not check_registry:
+        return metric, unit or "percent", repr(None if sota is None else float(sota))
+    m = _registry().metrics.get(metric)  # unknown metric -> UnknownMetricError with suggestions
+    unit = unit or m.unit
+    factor = conversion_factor(unit, m.unit, where=f"--unit {unit} for {m.name} ({m.unit}): ")
+    if sota is not None:
+        if isinstance(sota, bool) or not isinstance(sota, (int, float)) or not math.isfinite(sota):
+            raise InputError(f"--sota must be a finite number, got {sota!r}")
+        m.check_raw(float(sota) * factor, where=f"--sota {sota:g} {unit}")
+    return m.name, unit, repr(None if sota is None else float(sota))
+
+
 def render(name: str, kind: str = "metric", metric: str = "Acc", modality: str = "Image",
-           paradigm: str | None = None, check_registry: bool = True) -> dict[str, str]:
+           paradigm: str | None = None, check_registry: bool = True, *, metric_name: str | None = None,
+           sota: float | None = None, unit: str | None = None, skill: str = "",
+           short_name: str = "") -> dict[str, str]:
     """The files of a new plugin distribution: {relative path: text}.
 
-    ``kind="metric"`` registers a metric called NAME; ``kind="task"`` registers a task called NAME
-    scored by the existing metric ``metric`` with an annotation adapter.
+    ``kind="metric"`` registers a metric called ``metric_name`` (default NAME); ``kind="task"``
+    registers a task called NAME scored by the existing metric ``metric`` with an annotation
+    adapter, with the SoTA ``sota`` in ``unit`` (default: the metric's unit), ``skill`` and
+    ``short_name``. NAME always names the distribution (generallevel-NAME).
     """
     from ._version import version
 
     if kind not in KINDS:
         raise InputError(f"unknown plugin kind {kind!r}; choose from {', '.join(KINDS)}")
+    task_only = {"--sota": sota is not None, "--unit": unit is not None, "--skill": bool(skill),
+                 "--short-name": bool(short_name)}
+    wrong = [k for k, given in (task_only.items() if kind == "metric" else
+                                [("--metric-name", metric_name is not None)]) if given]
+    if wrong:
+        raise InputError(f"{', '.join(wrong)} do{'es' if len(wrong) == 1 else ''} not apply to --kind {kind}")
     names = PluginNames.from_name(name)
+    if metric_name is not None and not " ".join(str(metric_name).split()):
+        raise InputError("--metric-name must not be empty")
     mods = {m.lower(): m for m in MODALITIES}
     if modality.lower() not in mods:
         raise InputError(f"unknown modality {modality!r}; choose from {', '.join(MODALITIES)}")
@@ -109,11 +142,12 @@ def render(name: str, kind: str = "metric", metric: str = "Acc", modality: str =
         "dist_toml": json.dumps(names.dist),
         "modality": modality, "paradigm": paradigm, "task_id": names.slug,
         "task_name": task_name, "task_name_py": repr(task_name),
+        "skill_py": repr(" ".join(str(skill).split())), "short_name_py": repr(" ".join(str(short_name).split())),
     }
     if kind == "metric":
-        values["metric_name"] = names.name
-        description = f"The {names.name} metric for generallevel."
-        values["check_command"] = f"generallevel metrics | grep {json.dumps(names.name)}"
+        values["metric_name"] = " ".join(str(metric_name).split()) if metric_name is not None else names.name
+        description = f"The {values['metric_name']} metric for generallevel."
+        values["check_command"] = f"generallevel metrics | grep {json.dumps(values['metric_name'])}"
         values["kind_notes"] = (
             "## The metric\n\n`compute(predictions, references, **options)` returns the raw value in the "
             "declared `unit` (bounded metrics: percent, 0..100) and raises `generallevel.InputError` on "
@@ -121,11 +155,9 @@ def render(name: str, kind: str = "metric", metric: str = "Acc", modality: str =
             "\"Writing a metric plugin\" in the generallevel docs."
         )
     else:
-        if check_registry:
-            m = _registry().metrics.get(metric)  # unknown metric -> UnknownMetricError with suggestions
-            metric, unit = m.name, m.unit
-        else:
-            unit = "percent"
+        metric, unit, values["sota_py"] = _task_fields(metric, check_registry, sota, unit)
+        values["sota_comment"] = ("  # TODO: the SoTA specialist's score (in sota_unit); None = the task cannot be won"
+                                  if sota is None else "")
         values["metric_name"] = metric
         description = f"The General-Bench task \"{task_name}\" for generallevel."
         values["check_command"] = f"generallevel tasks validate path/to/{names.slug}/   # your dataset folder"
@@ -140,7 +172,7 @@ def render(name: str, kind: str = "metric", metric: str = "Acc", modality: str =
     values["description"] = description
     values["description_toml"] = json.dumps(description)
     if check_registry:
-        _check_free(names, kind, task_name)
+        _check_free(names, kind, task_name, values["metric_name"])
 
     out: dict[str, str] = {}
     for group in ("common", kind):

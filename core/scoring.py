@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from .errors import InputError, UnknownTaskError
-from .levels import MODALITIES, compute_levels
+from .levels import MODALITIES, compute_levels, raw_wins
 from .tasks import Task
 from .units import UnitDeclaration, conversion_factor
 
@@ -92,9 +92,10 @@ class TaskTable:
         for i, m in enumerate(self.metrics):
             groups.setdefault(m.name, []).append(i)
         self.by_metric = [(registry.metrics.get(n), np.array(ix)) for n, ix in groups.items()]
-        self.sota_sigma = np.array(
-            [m.normalize(t.sota_metric_unit) if t.sota_metric_unit is not None else np.nan
-             for t, m in zip(self.tasks, self.metrics)], dtype=float)
+        self.sota_raw = np.array([np.nan if t.sota_metric_unit is None else t.sota_metric_unit
+                                  for t in self.tasks], dtype=float)
+        self.higher = np.array([m.higher_is_better for m in self.metrics], dtype=bool)
+        self.sota_sigma = normalise(self.sota_raw, self)
 
 
 def task_table(registry=None) -> TaskTable:
@@ -128,7 +129,7 @@ def _is_missing(v: Any) -> bool:
 def resolve_raw(entries: Iterable[ScoreEntry], table: TaskTable, units: str | None = None,
                 assume_percent: bool = False, source: str = "",
                 sheet_units: Mapping[str, UnitDeclaration] | None = None,
-                unit_counts: dict[str | None, int] | None = None) -> np.ndarray:
+                unit_counts: dict[str | None, int] | None = None, measured: bool = False) -> np.ndarray:
     """Raw values in each metric's unit, aligned with ``table.tasks`` (NaN = unsupported).
 
     ``units`` ("sheet" or a unit name) applies to entries without their own unit: "sheet" means
@@ -137,6 +138,12 @@ def resolve_raw(entries: Iterable[ScoreEntry], table: TaskTable, units: str | No
     (``ScoreEntry.group``) without their own unit, the unit of the cells the sheet writes in percent;
     a declared sheet is exempt from the all-below-1 check. ``unit_counts``, when given, receives the
     number of values per sheet that were read in the sheet's percent-scale unit (declared or not).
+    ``measured``: the values were computed by the metrics themselves (``evaluate``), so they are in
+    each metric's unit and no unit guess is checked.
+
+    Two unit guesses are refused unless the unit is given: percent-scale scores that are all in
+    0..1 (fractions where percent is expected, see ``assume_percent``), and a score above 1 for a
+    fraction metric that the official sheet writes in percent (WER 12.5 meaning 12.5 %).
     """
     raw = np.full(len(table.tasks), np.nan)
     seen: dict[str, str] = {}
@@ -180,6 +187,9 @@ def resolve_raw(entries: Iterable[ScoreEntry], table: TaskTable, units: str | No
                 raise InputError(f"score is {value!r}; scores must be finite numbers")
             x = float(value) * conversion_factor(unit, metric.unit)
             metric.check_raw(x)
+            if (not measured and not assume_percent and e.unit is None and units is None and x > 1
+                    and metric.unit == "fraction" and task.sota_unit == "percent"):
+                raise InputError(_percent_problem(task, metric, x))
         except InputError as err:
             hint = f" (read as {unit}, declared by {decl.text})" if decl is not None and percent_cell else ""
             problems.append(f"{where}: task {task.id!r} ({metric.name}){hint}: {err}")
@@ -199,6 +209,13 @@ def resolve_raw(entries: Iterable[ScoreEntry], table: TaskTable, units: str | No
     return raw
 
 
+def _percent_problem(task: Task, metric, x: float) -> str:
+    return (f"{metric.name} {x:g} is {100 * x:g} % read as a fraction ({metric.name}'s unit), but the official "
+            f"sheet writes {metric.name} in percent (the SoTA is {task.sota:g} percent): this looks like a "
+            f"percentage. Give {x / 100:g} (a fraction), or the unit 'percent' (a `unit` column/field; Python: "
+            f"units='percent'); if it really is above 100 %, give the unit 'fraction'")
+
+
 def _fraction_problem(prefix: str, group: str | None, values: list[tuple[str, float]]) -> str:
     first = ", ".join(w for w, _ in values[:3])
     if group is None:
@@ -214,22 +231,38 @@ def _fraction_problem(prefix: str, group: str | None, values: list[tuple[str, fl
 
 
 def normalise(raw: np.ndarray, table: TaskTable) -> np.ndarray:
-    """Normalised scores (same shape as ``raw``, models x tasks or tasks); NaN stays NaN."""
+    """Normalised scores (same shape as ``raw``, models x tasks or tasks); NaN stays NaN.
+
+    A normalisation that returns anything but finite numbers in 0..100 (a plugin's, between the
+    points probed at registration) is an error naming the metric and its plugin, never a score.
+    """
     sigma = np.full(raw.shape, np.nan)
     for metric, idx in table.by_metric:
         block = raw[..., idx]
         ok = ~np.isnan(block)
         out = np.full(block.shape, np.nan)
         if ok.any():
-            out[ok] = metric.normalization(block[ok])
+            try:
+                got = np.asarray(metric.normalization(block[ok]), dtype=float)
+                out[ok] = got
+            except (TypeError, ValueError) as e:
+                raise InputError(f"metric {metric.name} (plugin {metric.plugin}): its normalisation did not "
+                                 f"return numbers ({type(e).__name__}: {e})") from None
+            bad = ~np.isfinite(got) | (got < 0.0) | (got > 100.0)
+            if bad.any():
+                j = int(np.argmax(bad))
+                raise InputError(f"metric {metric.name} (plugin {metric.plugin}): its normalisation maps raw "
+                                 f"{block[ok][j]:g} to {float(got[j])!r}, outside 0..100; refusing to score with it")
         sigma[..., idx] = out
     return sigma
 
 
 def build_report(model: str, raw: np.ndarray, sigma: np.ndarray, sota_sigma: np.ndarray,
                  table: TaskTable, mode: str = "paper") -> ScoreReport:
-    lv = compute_levels(sigma, sota_sigma, table.modality, table.paradigm,
-                        epsilon=1e-6 if mode == "official" else 0.0)
+    """The report of one model; wins are decided on raw values (official mode: on sigma, as there)."""
+    official = mode == "official"
+    lv = compute_levels(sigma, sota_sigma, table.modality, table.paradigm, epsilon=1e-6 if official else 0.0,
+                        wins=None if official else raw_wins(raw, table.sota_raw, table.higher))
     modalities = {
         m: {
             "level2": float(lv.mod_s2[0, j]), "level3": float(lv.mod_s3[0, j]), "level4": float(lv.mod_s4[0, j]),
@@ -273,12 +306,14 @@ def check_registry(expect_registry: str | None, registry=None) -> None:
 
 def score(results: Any, model: str | None = None, units: str | Mapping[str, str] | None = None,
           assume_percent: bool = False, compat: str | None = None, source: str = "",
-          expect_registry: str | None = None) -> ScoreReport:
+          expect_registry: str | None = None, measured: bool = False) -> ScoreReport:
     """Score one model.
 
     results: {task id or name: raw score}, an iterable of ScoreEntry / (task, value[, unit]), or the
     path of a score file (CSV, JSON or an official result workbook, whose column ``model`` is scored).
-    Missing tasks and None values are unsupported tasks (score 0). ``compat="official"`` reproduces
+    Missing tasks and None values are unsupported tasks (score 0); a score file without any row is
+    an error (it would score Level 1 silently). ``measured=True`` says the values were computed by
+    the metrics (``evaluate``): no unit guess is checked. ``compat="official"`` reproduces
     the official ranker's numbers, including its known errors (see docs/official-differences.md);
     it takes the numbers as they are (no check for fractions where percent is expected).
 
@@ -298,6 +333,9 @@ def score(results: Any, model: str | None = None, units: str | Mapping[str, str]
         entries, base = read_results(results, model)
         source = source or str(results)
         model = model or model_named_in(Path(results))
+        if not entries:
+            raise InputError(f"{source}: no scores in the file (only a header?); expected one row per task "
+                             f"(task, score[, unit]); see docs/scoring.md")
     else:
         entries = _entries(results)
     declarations = None
@@ -325,12 +363,13 @@ def score(results: Any, model: str | None = None, units: str | Mapping[str, str]
         declared = sheet_units(declarations, model)
     counts: dict[str | None, int] = {}
     raw = resolve_raw(entries, table, units=base, assume_percent=assume_percent or official, source=source,
-                      sheet_units=declared, unit_counts=counts)
+                      sheet_units=declared, unit_counts=counts, measured=measured)
     if official:
-        from .compat_official import official_sigma
+        from .compat_official import official_note, official_sigma
 
         sigma, sota_sigma = official_sigma(raw, table)
         report = build_report(model, raw, sigma, sota_sigma, table, mode="official")
+        report.notes += official_note(sigma, sota_sigma, table)
     else:
         report = build_report(model, raw, normalise(raw, table), table.sota_sigma, table)
     if workbook:

@@ -16,7 +16,9 @@ The sheet itself is never committed. What this script fixes, and why:
   SKILL_GROUP_NAMES. The 22 NLP groups cannot be recovered (no run partition of the NLP sheet fits
   the published means), so NLP tasks get "NLP: <keyword skill>" instead, which is NOT the paper's
   grouping;
-- metric_options pick the definition where one sheet metric covers two (QA token F1, tracking AUC).
+- metric_options pick the definition where one sheet metric covers two (QA token F1, tracking AUC),
+  and carry what a metric needs from the task's dataset (PQ's things/stuff split: DATASET_OPTIONS);
+- adapter names the task adapter where the default one cannot read the task's files (TASK_ADAPTERS).
 """
 
 from __future__ import annotations
@@ -194,6 +196,8 @@ def metric_options(metric: str, name: str, modality: str = "", paradigm: str = "
         return {"mode": "token"}  # SQuAD-style token F1 over answers
     if metric == "AUC" and re.search(r"tracking", name, re.I):
         return {"curve": "success"}  # single-object tracking: area under the success plot
+    if name in DATASET_OPTIONS:
+        return dict(DATASET_OPTIONS[name])
     return dict(GENERAL_BENCH_OPTIONS.get((modality, paradigm, metric), {}).get(
         "matching" if re.search(r"matching", name, re.I) else
         "contains" if (modality, metric) == ("Audio", "Acc") and re.search(r"environment sound", name, re.I) else
@@ -217,6 +221,22 @@ GENERAL_BENCH_OPTIONS: dict[tuple[str, str, str], dict[str, dict[str, object]]] 
     ("Audio", "comprehension", "BLEU-1"): {"*": {"sentence": True, "smoothing": 4, "tokenize": "nltk"}},
     ("Audio", "comprehension", "Acc"): {"contains": {"match": "contains"}},
 }
+
+
+# What a metric needs from the task's dataset, from the dataset's public definition.
+# Road Scene Panoptic Segmentation is Cityscapes panoptic (its SoTA, PQ 64.1, is Panoptic-DeepLab X-71
+# multi-scale on Cityscapes val). The split is cityscapesScripts' labels.py: the evaluated labels
+# (ignoreInEval False) with hasInstances are things, the others stuff; ids are Cityscapes label ids,
+# the category_id of the official gtFine panoptic JSON.
+DATASET_OPTIONS: dict[str, dict[str, object]] = {
+    "Road Scene Panoptic Segmentation": {
+        "things": [24, 25, 26, 27, 28, 31, 32, 33],  # person rider car truck bus train motorcycle bicycle
+        "stuffs": [7, 8, 11, 12, 13, 17, 19, 20, 21, 22, 23],  # road sidewalk building wall fence pole
+    },                                                         # traffic light/sign vegetation terrain sky
+}
+
+# Task adapters ("module:attr") for tasks whose files the default adapter of their metric cannot read.
+TASK_ADAPTERS = {"3D Tracking": "generallevel_builtin.tracking3d:adapt"}
 
 
 def _toml_value(v: object) -> str:
@@ -298,6 +318,8 @@ def convert(xlsx: Path) -> str:
                 f"skill_group_name = {_q(group_name)}",
                 f"sheet = {_q(sheet)}",
             ]
+            if name in TASK_ADAPTERS:
+                out.append(f"adapter = {_q(TASK_ADAPTERS[name])}")
             opts = metric_options(metric, name, modality, paradigm)
             if opts:
                 inner = ", ".join(f"{k} = {_toml_value(v)}" for k, v in opts.items())

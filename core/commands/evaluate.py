@@ -74,7 +74,9 @@ def render_markdown(result) -> str:
 @click.option("--prediction-file", default="prediction.json", show_default=True,
               help="The prediction files' name (the official register.py -p).")
 @click.option("--model", help="Model name in the report (default: the predictions folder's name).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown", "html"]), default="table",
+              show_default=True, help="html: one self-contained page with the per-task rows.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to this file.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: all cores; 1 = no worker processes).")
 @click.option("--strict", is_flag=True, help="Fail (exit 2, no report) if any task fails or any problem is found; without it the report is printed and failed tasks give exit code 1.")
@@ -87,7 +89,7 @@ def render_markdown(result) -> str:
 @click.option("--dashboard", is_flag=True, help="With --scheduler: print the Dask dashboard's address.")
 @click.option("--task-timeout", type=click.FloatRange(min=0, min_open=True), default=3600.0, show_default=True,
               help="With --scheduler: seconds one task may run on a worker before it fails (and its worker restarts).")
-def command(dataset_dir, predictions, prediction_file, model, fmt, jobs, strict, compat, expect_registry,
+def command(dataset_dir, predictions, prediction_file, model, fmt, output, jobs, strict, compat, expect_registry,
             scheduler, dashboard, task_timeout) -> None:
     """Score a model end to end from a General-Bench folder tree and its prediction files.
 
@@ -112,12 +114,18 @@ def command(dataset_dir, predictions, prediction_file, model, fmt, jobs, strict,
                       dashboard=dashboard, task_timeout=task_timeout)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
+    from ._output import emit
+
     if fmt == "json":
-        sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        emit(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", output)
     elif fmt == "markdown":
-        sys.stdout.write(render_markdown(result))
+        emit(render_markdown(result), output)
+    elif fmt == "html":
+        from ..reports.html import render_html
+
+        emit(render_html(result), output)
     else:
-        sys.stdout.write(render_table(result))
+        emit(render_table(result), output)
     failed, problems = len(result.failed), len(result.all_problems())
     if problems:
         click.echo(f"warning: {failed} task(s) failed, {problems} problem(s) in total; they are listed in the "

@@ -24,9 +24,32 @@ def _rows(report) -> list[list[Any]]:
 
 
 HEAD = ["Modality", "Level-2", "Level-3", "Level-4", "Supported", "Wins"]
+TASK_HEAD = ["Task", "Group", "Metric", "Raw", "SoTA raw", "Score", "SoTA score", "Win"]
+
+LEGEND = (
+    "Supported: tasks given a score, of the group's tasks (unsupported tasks score 0). "
+    "Wins: tasks whose raw result is at least the SoTA specialist's (they alone count for Level-3 and up). "
+    "S_L: the NLP tasks' mean score, counting won tasks only (others 0); w_L = S_L / 100, "
+    "and Level-5 = Level-4 x w_L. See docs/scoring.md.")
 
 
-def to_markdown(report) -> str:
+def _num(x: Any, fmt: str) -> str:
+    return "-" if x is None else format(x, fmt)
+
+
+def task_rows(report) -> tuple[list[list[str]], int]:
+    """Rows of the supported tasks (``TASK_HEAD``) and the number of unsupported tasks left out."""
+    rows = [[t.task.id, t.task.group, t.task.metric, _num(t.raw, ".4g"), _num(t.task.sota_metric_unit, ".4g"),
+             _num(t.sigma, ".2f"), _num(t.sota_sigma, ".2f"), "yes" if t.win else ""]
+            for t in report.tasks if t.raw is not None]
+    return rows, len(report.tasks) - len(rows)
+
+
+def _notes(report) -> list[str]:
+    return [f"Note: {n}" for n in getattr(report, "notes", None) or []]
+
+
+def to_markdown(report, include_tasks: bool = False) -> str:
     lv = report.levels
     out = [f"## General-Level: {report.model}", "",
            f"**Level {report.level}**" + (" (official-compatible mode)" if report.mode == "official" else ""), "",
@@ -34,9 +57,16 @@ def to_markdown(report) -> str:
            f"| {lv['level2']:.2f} | {lv['level3']:.2f} | {lv['level4']:.2f} | {lv['level5']:.2f} |", "",
            "| " + " | ".join(HEAD) + " |", "|" + "|".join(["---"] + ["---:"] * (len(HEAD) - 1)) + "|"]
     out += ["| " + " | ".join(r) + " |" for r in _rows(report)]
-    out += ["", f"S_L = {report.nlp['s_l']:.2f}, w_L = {report.nlp['w_l']:.4f}", ""]
+    out += ["", f"S_L = {report.nlp['s_l']:.2f}, w_L = {report.nlp['w_l']:.4f}", "", LEGEND, ""]
     if getattr(report, "units", None):
         out += [units_line(report.units), ""]
+    out += [f"{n}\n" for n in _notes(report)]
+    if include_tasks:
+        rows, unsupported = task_rows(report)
+        out += ["### Tasks", "", "| " + " | ".join(TASK_HEAD) + " |",
+                "|" + "|".join(["---"] * 3 + ["---:"] * 4 + ["---"]) + "|"]
+        out += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
+        out += ["", f"{len(rows)} supported tasks; {unsupported} unsupported tasks not listed", ""]
     out += [_provenance_line(report)]
     return "\n".join(out) + "\n"
 
@@ -75,14 +105,19 @@ def format_table(head: list[str], rows: list[list[Any]]) -> str:
     return "\n".join([line(head), line(["-" * w for w in widths])] + [line(r) for r in rows])
 
 
-def to_table(report) -> str:
+def to_table(report, include_tasks: bool = False) -> str:
     lv = report.levels
     out = [f"Model: {report.model}    Level: {report.level}" + ("   [official-compatible mode]" if report.mode == "official" else ""),
            f"Level-2 {lv['level2']:.2f}   Level-3 {lv['level3']:.2f}   Level-4 {lv['level4']:.2f}   Level-5 {lv['level5']:.2f}",
            "", format_table(HEAD, _rows(report)), "",
-           f"NLP: S_L {report.nlp['s_l']:.2f}  w_L {report.nlp['w_l']:.4f}"]
+           f"NLP: S_L {report.nlp['s_l']:.2f}  w_L {report.nlp['w_l']:.4f}", LEGEND]
     if getattr(report, "units", None):
         out.append(units_line(report.units))
+    out += _notes(report)
+    if include_tasks:
+        rows, unsupported = task_rows(report)
+        out += ["", format_table(TASK_HEAD, rows), f"{len(rows)} supported tasks; {unsupported} unsupported "
+                f"tasks not listed", ""]
     out.append(_provenance_line(report))
     return "\n".join(out) + "\n"
 
@@ -91,9 +126,9 @@ def render(report, fmt: str, include_tasks: bool = False) -> str:
     if fmt == "json":
         return to_json(report, include_tasks) + "\n"
     if fmt == "markdown":
-        return to_markdown(report)
+        return to_markdown(report, include_tasks)
     if fmt == "table":
-        return to_table(report)
+        return to_table(report, include_tasks)
     if fmt == "html":
         from .html import render_html
 

@@ -95,7 +95,9 @@ def _whitespace_f1(pred: str, gold: str, multiset: bool) -> float:
 def token_f1(predictions: Any, references: Any, *, normalize: str = "squad", count: str = "multiset") -> float:
     """Token-overlap F1, max over gold answers, mean over instances.
 
-    normalize='squad' (default): SQuAD answer normalisation, SQuAD v2's empty-answer rule.
+    normalize='squad' (default): SQuAD answer normalisation and SQuAD v2's empty-answer rules: gold
+    answers that normalise to nothing ("the", ".") are dropped unless every one does (then the
+    question is unanswerable and only an empty answer scores 1).
     normalize='none': whitespace tokens as written, General-Bench's convention; then
     count='multiset' (default, the textbook F1) or 'set' (the official General-Bench code's).
     """
@@ -111,6 +113,8 @@ def token_f1(predictions: Any, references: Any, *, normalize: str = "squad", cou
         guess = _text(pred, f"predictions[{i}]")
         golds = _golds(ref, i)
         if normalize == "squad":
+            # SQuAD v2 (evaluate-v2.0.py): golds that normalise to nothing are dropped unless all do
+            golds = [g for g in golds if squad_normalize(g)] or [""]
             total += max(_token_f1(guess, g) for g in golds)
         else:
             total += max(_whitespace_f1(guess, g, count == "multiset") for g in golds)

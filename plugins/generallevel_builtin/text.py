@@ -198,9 +198,11 @@ def cider(predictions: Any, references: Any, *, tokenize: Any = "coco") -> float
 def anls(predictions: Any, references: Any, *, threshold: float = 0.5) -> float:
     """Average Normalized Levenshtein Similarity (DocVQA), percent.
 
-    Per instance: answers are lower-cased and whitespace-collapsed (as the official DocVQA script
-    does); NL = lev(pred, ref) / max(len(pred), len(ref)), 0 if both are empty; the instance scores
-    max over references of (1 - NL), set to 0 when the best NL exceeds ``threshold`` (0.5).
+    Per instance, as the official DocVQA/InfographicVQA script computes it: the distance is taken
+    between the lower-cased, whitespace-collapsed answers, but divided by the length of the answers
+    *as written*: NL = lev(norm(pred), norm(ref)) / max(len(pred), len(ref)), 0 if both are empty;
+    the instance scores max over references of (1 - NL), set to 0 when the best NL exceeds
+    ``threshold`` (0.5).
     """
     preds, refs = text_pairs(predictions, references)
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
@@ -212,7 +214,7 @@ def anls(predictions: Any, references: Any, *, threshold: float = 0.5) -> float:
         best_nl = 1.0
         for ref in group:
             r = " ".join(ref.lower().split())
-            length = max(len(p), len(r))
+            length = max(len(pred.upper()), len(ref.upper()))  # the raw lengths, as the official script
             nl = lev(p, r) / length if length else 0.0
             best_nl = min(best_nl, nl)
         if best_nl <= threshold:

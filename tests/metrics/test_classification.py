@@ -230,6 +230,17 @@ def test_token_f1_squad():
         compute("F1", ["a"], ["a"], mode="chars")
 
 
+def test_token_f1_drops_golds_that_normalise_to_nothing_as_squad_v2():
+    """evaluate-v2.0.py keeps only gold answers with a non-empty normalisation (all empty: the question
+    is unanswerable, gold ['']). Hand-worked: an empty answer against ['the', 'Paris'] is compared with
+    'Paris' only: F1 0 (the old rule matched it with 'the' for 1); 'Paris' scores 1; an empty answer to
+    an unanswerable ['the', '.'] scores 1 and 'Paris' 0."""
+    assert compute("F1", [""], [["the", "Paris"]], mode="token") == 0.0
+    assert compute("F1", ["Paris"], [["the", "Paris"]], mode="token") == 100.0
+    assert compute("F1", ["", "Paris"], [["the", "."], ["the", "."]], mode="token") == 50.0
+    assert compute("F1", ["an"], [["A", "in Paris"]], mode="token") == 0.0  # 'an' normalises to nothing too
+
+
 # -- AUC ------------------------------------------------------------------------------------------
 def test_auc_binary_matches_sklearn_with_ties(sk, rng):
     y = rng.integers(0, 2, 3000)

@@ -239,15 +239,18 @@ def _lev_textbook(a: str, b: str) -> int:
 
 
 def _anls_textbook(preds, refs, tau=0.5) -> float:
+    """The official DocVQA/InfographicVQA script's arithmetic: the distance between the normalised
+    answers, divided by the longer answer *as written*; 1 - min NL, zeroed below 1 - tau."""
     total = 0.0
     for p, group in zip(preds, refs):
         group = [group] if isinstance(group, str) else group
-        best = 0.0
+        values = []
         for r in group:
-            a, b = " ".join(p.lower().split()), " ".join(r.lower().split())
-            nl = _lev_textbook(a, b) / max(len(a), len(b)) if max(len(a), len(b)) else 0.0
-            best = max(best, 1 - nl if nl <= tau else 0.0)
-        total += best
+            a, b = " ".join(r.strip().lower().split()), " ".join(p.strip().lower().split())
+            length = max(len(r.upper()), len(p.upper()))
+            values.append(0.0 if length == 0 else _lev_textbook(a, b) / length)
+        result = 1 - min(values)
+        total += 0.0 if result < 1 - tau else result
     return 100 * total / len(preds)
 
 
@@ -290,7 +293,11 @@ def test_levenshtein_fallback_matches_textbook():
 
 
 def test_anls_hand_examples():
-    assert compute("ANLS", ["helo world"], ["Hello  World "]) == pytest.approx(100 * (1 - 1 / 11), abs=TOL)
+    # lev("helo world", "hello world") = 1, divided by the raw length of "Hello  World " (13), as the
+    # official script does (not by the normalised 11)
+    assert compute("ANLS", ["helo world"], ["Hello  World "]) == pytest.approx(100 * (1 - 1 / 13), abs=TOL)
+    assert compute("ANLS", ["helo world"], ["Hello  World "]) == pytest.approx(92.3077, abs=1e-4)
+    assert compute("ANLS", ["helo world", "abc"], ["Hello  World ", "xyz"]) == pytest.approx(46.1538, abs=1e-4)
     assert compute("ANLS", ["ab"], ["ac"]) == pytest.approx(50.0, abs=TOL)  # NL = 0.5 is kept
     assert compute("ANLS", ["abc"], ["xyz"]) == 0.0
     assert compute("ANLS", ["abc", "abd"], [["xyz", "abc"], "abd"]) == 100.0  # best reference
