@@ -51,9 +51,9 @@ def choose_extractor(task: Any, option: str = "extractor", output: str = "featur
     if not found:
         what = f"a {kind} extractor" if kind else "a predictor" if output == "scores" else "an extractor"
         raise MissingDependencyError(
-            f"{task.metric}: the items name media files, but no installed plugin registers {what} for {task.metric} (`generallevel extractors "
-            f"--metric {task.metric}` lists them); install one, or give precomputed "
-            f"{'scores' if output == 'scores' else 'features'} in the JSON files")
+            f"{task.metric}: the items name media files, but no installed plugin registers {what} for "
+            f"{task.metric} (`generallevel extractors --metric {task.metric}` lists them); install one, or give "
+            f"precomputed {'scores' if output == 'scores' else 'features'} in the JSON files")
     return found[0]
 
 
@@ -71,32 +71,25 @@ def _sample_spec(ext: Any, kind: str | None, media: dict) -> Any:
 
 
 def _run(fn: Callable, samples: list, ext: Any, rows: str) -> np.ndarray:
-    """fn over ``samples`` in batches; a video given to an image extractor is the mean over its frames."""
-    out = []
-    per_frame = ext.kind == "image"
-    for start in range(0, len(samples), BATCH):
-        batch = samples[start:start + BATCH]
-        if per_frame and any(isinstance(s, np.ndarray) and s.ndim == 4 for s in batch):
-            out.extend(_mean_rows(_call(fn, list(np.asarray(s)), ext, rows), len(s)) for s in batch)
-            continue
-        out.extend(_call(fn, batch, ext, rows))
-    return np.stack([np.asarray(r, dtype=np.float64) for r in out])
+    """fn over ``samples`` in batches; a video given to an image extractor is the mean of its frames' rows."""
+    if ext.kind == "image" and any(isinstance(s, np.ndarray) and s.ndim == 4 for s in samples):
+        return np.stack([_batched(fn, list(np.asarray(s)), ext, rows).mean(axis=0) for s in samples])
+    return _batched(fn, samples, ext, rows)
 
 
-def _call(fn: Callable, batch: list, ext: Any, rows: str) -> list:
+def _batched(fn: Callable, samples: list, ext: Any, rows: str) -> np.ndarray:
+    return np.concatenate([_call(fn, samples[i:i + BATCH], ext, rows) for i in range(0, len(samples), BATCH)])
+
+
+def _call(fn: Callable, batch: list, ext: Any, rows: str) -> np.ndarray:
     result = fn(batch)
     if hasattr(result, "detach"):
         result = result.detach().cpu().numpy()
     arr = np.asarray(result, dtype=np.float64)
-    want = 1 if rows == "scores" else 2
-    if arr.ndim != want or arr.shape[0] != len(batch):
+    if arr.ndim != (1 if rows == "scores" else 2) or arr.shape[0] != len(batch):
         raise InputError(f"extractor {ext.name!r} returned shape {arr.shape} for {len(batch)} samples; expected "
                          f"{'N scores' if rows == 'scores' else 'an N x D array'}")
-    return list(arr)
-
-
-def _mean_rows(rows: list, n: int) -> np.ndarray:
-    return np.mean(np.stack(rows[:n]), axis=0)
+    return arr
 
 
 def _load(ext: Any, ctx: FileContext) -> Callable:

@@ -211,6 +211,11 @@ def colour_stats(images):
                      for im in images])
 
 
+def brightness(frames):
+    """A toy image predictor on 0..10: mean brightness / 25.5."""
+    return [float(np.asarray(f, float).mean()) / 25.5 for f in frames]
+
+
 SEEN: dict[str, list] = {}
 
 
@@ -241,6 +246,8 @@ class ToyMedia:
     def register_tasks(register):  # tasks that name their extractors, as a task plugin would
         register(Task("toy-fid-generation", "Toy FID Generation", "Image", "generation", "FID", 10.0, "value",
                       metric_options={"extractor": "toy-colour"}))
+        register(Task("toy-video-aesthetics", "Toy Video Aesthetics", "Video", "generation", "AestheticScore", 50.0,
+                      "percent", metric_options={"predictor": "toy-brightness"}))
         register(Task("toy-caption-to-audio", "Toy Caption to Audio", "Audio", "generation", "CLAP", 50.0, "percent",
                       metric_options={"extractor": "toy-wave", "reference_extractor": "toy-words"}))
 
@@ -252,6 +259,7 @@ class ToyMedia:
         wave.sample_rate = 8000  # the rate an audio extractor declares (a field of Extractor)
         register(wave)
         register(Extractor("toy-words", "text", ToyMedia.texts, dim=3, metrics=("CLAP",)))
+        register(Extractor("toy-brightness", "image", lambda: brightness, output="scores", metrics=("AestheticScore",)))
 
 
 @pytest.fixture
@@ -367,3 +375,22 @@ def test_demo_scores_its_png_and_ply_tasks_from_the_files():
         d = ((q[:, None, :] - g[None, :, :]) ** 2).sum(-1)
         cds.append(0.5 * (d.min(1).mean() + d.min(0).mean()))
     assert rows["3d-point-cloud-completion"].raw == pytest.approx(np.mean(cds), rel=1e-12)
+
+
+def test_videos_scored_by_an_image_predictor_are_the_mean_of_their_frames(tree, toy):
+    rel = "video/generation/Toy_Video_Aesthetics"
+    p = tree.preds / rel
+    (p / "v").mkdir(parents=True)
+    videos = [RNG.integers(0, 256, (8, 8, 10, 3), dtype=np.uint8) for _ in range(3)]  # 8 frames: all of them count
+    for i, v in enumerate(videos):
+        with av.open(str(p / "v" / f"{i}.mkv"), "w") as out:  # lossless, so the frames are exact
+            st = out.add_stream("ffv1", rate=8)
+            st.width, st.height, st.pix_fmt = 10, 8, "bgr0"
+            for f in v:
+                out.mux(st.encode(av.VideoFrame.from_ndarray(f, format="rgb24")))
+            out.mux(st.encode())
+    tree.task(rel, "Toy Video Aesthetics", [{"id": str(i), "input": {"prompt": "x"}, "output": {}} for i in range(3)],
+              {str(i): f"v/{i}.mkv" for i in range(3)})
+    t = tree.run()["toy-video-aesthetics"]
+    assert t.status == "scored", t.error
+    assert t.raw == pytest.approx(10 * np.mean([np.mean([f.mean() / 25.5 for f in v]) for v in videos]), rel=1e-12)
