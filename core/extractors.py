@@ -10,14 +10,21 @@ Like a :class:`~generallevel.Metric`, an :class:`Extractor` is metadata plus a l
 code: ``factory`` is a callable or a ``"module:attr"`` string that is imported and called only on
 first use, and it *returns* the extractor callable (``samples -> N x D`` array, or ``samples -> N``
 scores for a predictor). Building a model is the expensive part, so the built callable is cached on
-the declaration. generallevel itself registers no extractor: it ships no weights and downloads
-nothing; a plugin's factory loads whatever weights the user installed.
+the declaration. generallevel ships no weights and downloads nothing on its own: the built-in
+extractors (``generallevel_builtin.extractors_*``) load weights the user fetched into the standard
+cache of the library that defines the model (``generallevel extractors fetch NAME``), or from an
+explicit path.
+
+A built callable that carries a ``cache_key`` (the model's identity: name, version, weights digest,
+preprocessing, dtype) is wrapped by the feature cache (:mod:`generallevel.feature_cache`), so a
+sample whose content was embedded before is not embedded again.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -32,6 +39,14 @@ OUTPUTS = ("features", "scores")
 """``features``: an N x D matrix (extractor= options); ``scores``: N numbers (predictor= options)."""
 
 _BUILD_LOCK = threading.RLock()  # one model load at a time (server threads); re-entrant for nested factories
+
+
+class MissingWeightsError(MissingDependencyError):
+    """An extractor's weights are not where its library keeps them (or cannot be read).
+
+    The message names the model, the file or folder expected and the command that fetches it
+    (``generallevel extractors fetch NAME``); nothing is ever downloaded without that command.
+    """
 
 
 class UnknownExtractorError(UnknownNameError, MissingDependencyError, InputError):
@@ -70,6 +85,20 @@ class Extractor:
     reference: str = ""
     plugin: str = ""
     plugin_version: str = ""
+    sample_rate: int | None = None
+    """Audio extractors: the rate (Hz) of the float32 mono waveforms they take; None otherwise."""
+    samples: str = ""
+    """What one sample is, e.g. "uint8 RGB numpy array H x W x 3 (any size)"."""
+    preprocessing: str = ""
+    """The fixed preprocessing (resize, crop, normalisation, dtype), as documentation and cache key."""
+    version: str = ""
+    """The extractor's own revision (network definition + preprocessing); part of the cache key."""
+    fetch: Callable[..., Any] | str | None = None
+    """Downloads the weights with the defining library's own function ("module:attr" or callable)."""
+    default_for: tuple[str, ...] = ()
+    """Metrics for which this is the reference network (``extractor=`` / ``predictor=`` default)."""
+    reference_for: tuple[str, ...] = ()
+    """Metrics for which this embeds the *references* by default (``reference_extractor=``)."""
     _built: Callable[[Any], Any] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -86,7 +115,13 @@ class Extractor:
                                     f"got {self.factory!r}")
         if self.dim is not None and (isinstance(self.dim, bool) or not isinstance(self.dim, int) or self.dim < 1):
             raise RegistrationError(f"{where}: dim must be a positive integer or None, got {self.dim!r}")
-        for attr in ("metrics", "aliases", "requires"):
+        if self.sample_rate is not None and (isinstance(self.sample_rate, bool) or not isinstance(self.sample_rate, int)
+                                             or self.sample_rate < 1):
+            raise RegistrationError(f"{where}: sample_rate must be a positive integer (Hz) or None, "
+                                    f"got {self.sample_rate!r}")
+        if self.fetch is not None and not (callable(self.fetch) or (isinstance(self.fetch, str) and ":" in self.fetch)):
+            raise RegistrationError(f"{where}: fetch must be a callable or a 'module:attr' string, got {self.fetch!r}")
+        for attr in ("metrics", "aliases", "requires", "default_for", "reference_for"):
             value = getattr(self, attr)
             if isinstance(value, str):  # ("FID") is a string, not a tuple: a common slip
                 value = (value,)
@@ -119,22 +154,46 @@ class Extractor:
         return f"extractor {self.name!r} (plugin {self.plugin or '?'}{version})"
 
     def _factory(self) -> Callable[..., Any]:
-        if callable(self.factory):
-            return self.factory
-        mod, _, attr = self.factory.partition(":")
+        return self._import(self.factory, "factory")
+
+    def _import(self, target: Callable[..., Any] | str, role: str) -> Callable[..., Any]:
+        if callable(target):
+            return target
+        mod, _, attr = target.partition(":")
         try:
             obj: Any = importlib.import_module(mod)
         except ImportError as e:
-            raise MissingDependencyError(f"{self._origin()}: cannot import {mod!r} for factory "
-                                         f"{self.factory!r}: {e}") from e
+            raise MissingDependencyError(f"{self._origin()}: cannot import {mod!r} for {role} "
+                                         f"{target!r}: {e}") from e
         try:
             for part in attr.split("."):
                 obj = getattr(obj, part)
         except AttributeError as e:
-            raise RegistrationError(f"{self._origin()}: factory {self.factory!r} does not exist: {e}") from e
+            raise RegistrationError(f"{self._origin()}: {role} {target!r} does not exist: {e}") from e
         if not callable(obj):
-            raise RegistrationError(f"{self._origin()}: factory {self.factory!r} is not callable")
+            raise RegistrationError(f"{self._origin()}: {role} {target!r} is not callable")
         return obj
+
+    def _check_requirements(self) -> None:
+        missing = self.missing_requirements()
+        if missing:
+            raise MissingDependencyError(
+                f"{self._origin()} needs {', '.join(repr(m) for m in missing)}, which "
+                f"{'is' if len(missing) == 1 else 'are'} not installed; install "
+                f"{'it' if len(missing) == 1 else 'them'} (see the plugin's documentation) or pass "
+                f"precomputed features / your own callable instead")
+
+    def download(self, **options: Any) -> Any:
+        """Fetch the weights with the defining library's own download function (needs a network).
+
+        Returns what the plugin's ``fetch`` returns (the path written). Raises InputError when the
+        extractor declares no ``fetch``.
+        """
+        if self.fetch is None:
+            raise InputError(f"{self._origin()} declares no download; place its weights as its "
+                             "documentation says and pass weights=PATH")
+        self._check_requirements()
+        return self._import(self.fetch, "fetch")(**options)
 
     def load(self, **options: Any) -> Callable[[Any], Any]:
         """Build (once, for the default options) and return the extractor callable.
@@ -145,13 +204,7 @@ class Extractor:
         """
         if self._built is not None and not options:
             return self._built
-        missing = self.missing_requirements()
-        if missing:
-            raise MissingDependencyError(
-                f"{self._origin()} needs {', '.join(repr(m) for m in missing)}, which "
-                f"{'is' if len(missing) == 1 else 'are'} not installed; install "
-                f"{'it' if len(missing) == 1 else 'them'} (see the plugin's documentation) or pass "
-                f"precomputed features / your own callable instead")
+        self._check_requirements()
         with _BUILD_LOCK:
             if self._built is not None and not options:
                 return self._built
@@ -159,6 +212,10 @@ class Extractor:
             if not callable(fn):
                 raise RegistrationError(f"{self._origin()}: the factory returned {type(fn).__name__}, "
                                         "not a callable samples -> array")
+            if getattr(fn, "cache_key", None):
+                from .feature_cache import CachedExtractor
+
+                fn = CachedExtractor(fn, self.name)
             if not options:
                 self._built = fn
         return fn
@@ -183,6 +240,13 @@ class Extractor:
             "plugin_version": self.plugin_version,
             "reference": self.reference,
             "description": self.description,
+            "sample_rate": self.sample_rate,
+            "samples": self.samples,
+            "preprocessing": self.preprocessing,
+            "version": self.version,
+            "fetch": self.fetch is not None,
+            "default_for": list(self.default_for),
+            "reference_for": list(self.reference_for),
         }
 
 
@@ -241,3 +305,46 @@ def resolve(value: Any, metric: str, option: str = "extractor",
         return value, None
     raise InputError(f"{metric}: {option} must be a callable or the name of a registered extractor, "
                      f"got {type(value).__name__}")
+
+
+ROLES = ("extractor", "reference_extractor", "predictor")
+
+
+def default_extractor(metric: str, role: str = "extractor") -> str | None:
+    """The registered extractor that is ``metric``'s reference network, or None.
+
+    ``role`` is the metric option it fills: ``"extractor"`` (the predictions side, or both sides of
+    a Fréchet distance), ``"reference_extractor"`` (the references when they are another modality,
+    e.g. the texts of CLIP-T) or ``"predictor"`` (per-sample scores). Built-in extractors win over a
+    third party's declaring the same metric; among several, the first name in sorted order.
+    Nothing is imported or built.
+    """
+    if role not in ROLES:
+        raise InputError(f"role must be one of {ROLES}, got {role!r}")
+    from .plugins import get_registry
+
+    registry = get_registry()
+    mkey = name_key(metric)
+    try:
+        mkey = name_key(registry.metrics.get(metric).name)
+    except Exception:  # noqa: BLE001 - an unknown metric simply has no default
+        pass
+    attr = "reference_for" if role == "reference_extractor" else "default_for"
+    output = "scores" if role == "predictor" else "features"
+    found = [e for e in registry.extractors if e.output == output
+             and mkey in {name_key(m) for m in getattr(e, attr)}]
+    builtin = {n for n, p in registry.plugins.items() if getattr(p, "builtin", False)}
+    found.sort(key=lambda e: (e.plugin not in builtin, e.name.lower()))
+    return found[0].name if found else None
+
+
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def default_device() -> str:
+    """The device built-in extractors use unless told: ``GENERALLEVEL_DEVICE`` (auto, cpu, cuda;
+    ``cuda:N`` too), default ``auto`` (CUDA when torch sees a GPU, else the CPU)."""
+    value = os.environ.get("GENERALLEVEL_DEVICE", "auto").strip().lower() or "auto"
+    if value not in DEVICES and not value.startswith("cuda:"):
+        raise InputError(f"GENERALLEVEL_DEVICE must be one of {DEVICES} (or cuda:N), got {value!r}")
+    return value

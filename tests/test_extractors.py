@@ -74,23 +74,32 @@ def images(n, seed):
     return np.random.default_rng(seed).random((n, 3, 4, 4))
 
 
+def third_party(**filters):
+    """Registered extractors other than the built-in ones (generallevel_builtin.extractors_*)."""
+    builtin = {n for n, p in plugins.get_registry().plugins.items() if p.builtin}
+    return [n for n in gl.list_extractors(**filters) if gl.get_extractor(n).plugin not in builtin]
+
+
 # -- the hook, the catalogue and the public API ------------------------------------------------------
-def test_none_registered_by_default():
-    """generallevel ships no weights, so no built-in plugin registers an extractor."""
-    assert gl.list_extractors() == []
-    assert all("extractors" not in p.describe() for p in plugins.get_registry().plugins.values())
+def test_builtins_are_registered_without_weights_or_imports():
+    """The built-in extractors are declarations (no weights ship); third-party ones come on top."""
+    assert third_party() == []
+    assert {"inception-pool3", "clip-image", "clip-text", "r3d18-kinetics"} <= set(gl.list_extractors())
+    rows = plugins.get_registry().plugins
+    assert rows["builtin_extractors_inception"].extractors == ["inception-pool3"]
+    assert gl.get_extractor("inception-pool3").fetch is not None
 
 
 def test_registered_extractor_is_listed_tagged_and_found_case_insensitively(toy):
-    assert gl.list_extractors() == ["toy-aesthetic", "Toy-Image-Proj", "toy-text", "toy-wrong-dim"]
+    assert third_party() == ["toy-aesthetic", "Toy-Image-Proj", "toy-text", "toy-wrong-dim"]
     ext = gl.get_extractor("TOY image proj")
     assert ext is gl.get_extractor("toyproj") and ext.name == "Toy-Image-Proj"
     assert (ext.plugin, ext.kind, ext.dim, ext.output) == ("toy_extractors", "image", 6, "features")
     # intended metrics are spelled canonically once every plugin's metrics are known; unknown kept
     assert ext.metrics == ("FID", "CLIP-I", "Not-A-Metric-Here")
-    assert gl.list_extractors(kind="text") == ["toy-text"]
-    assert gl.list_extractors(metric="Frechet Inception Distance") == ["Toy-Image-Proj"]
-    assert gl.list_extractors(metric="aestheticscore") == ["toy-aesthetic"]
+    assert third_party(kind="text") == ["toy-text"]
+    assert third_party(metric="Frechet Inception Distance") == ["Toy-Image-Proj"]
+    assert third_party(metric="aestheticscore") == ["toy-aesthetic"]
     info = plugins.get_registry().plugins["toy_extractors"]
     assert info.hooks == ["register_extractors"] and info.error is None
     assert info.extractors == ["Toy-Image-Proj", "toy-text", "toy-wrong-dim", "toy-aesthetic"]
@@ -107,20 +116,23 @@ def test_plugins_json_and_extractors_cli(toy):
     assert table.exit_code == 0, table.output
     line = next(ln for ln in table.output.splitlines() if ln.startswith("Toy-Image-Proj"))
     assert "image" in line and "D=6" in line and "FID, CLIP-I" in line and "toy_extractors" in line
-    assert "4 extractors" in table.output
-    data = json.loads(runner.invoke(main, ["extractors", "--json", "--kind", "text"]).output)
+    assert f"{len(gl.list_extractors())} extractors" in table.output
+    data = [d for d in json.loads(runner.invoke(main, ["extractors", "--json", "--kind", "text"]).output)
+            if d["plugin"] == "toy_extractors"]
     assert [d["name"] for d in data] == ["toy-text"]
     assert data[0] | {"factory": None} == {
         "name": "toy-text", "aliases": [], "kind": "text", "output": "features", "dim": 6, "metrics": ["CLIP-T"],
         "requires": [], "available": True, "factory": None, "plugin": "toy_extractors", "plugin_version": "0",
-        "reference": "", "description": ""}
+        "reference": "", "description": "", "sample_rate": None, "samples": "", "preprocessing": "",
+        "version": "", "fetch": False, "default_for": [], "reference_for": []}
     assert ToyExtractors.builds == 0
 
 
-def test_cli_without_extractors_says_what_to_do():
-    r = CliRunner().invoke(main, ["extractors"])
-    assert r.exit_code == 0 and "No extractor is registered" in r.output and "extractor=callable" in r.output
-    assert json.loads(CliRunner().invoke(main, ["extractors", "--json"]).output) == []
+def test_cli_without_matching_extractors_says_what_to_do():
+    r = CliRunner().invoke(main, ["extractors", "--metric", "Acc"])
+    assert r.exit_code == 0 and "No registered extractor matches the filter" in r.output
+    assert "extractor=callable" in r.output
+    assert json.loads(CliRunner().invoke(main, ["extractors", "--json", "--metric", "Acc"]).output) == []
 
 
 # -- metrics resolve names ---------------------------------------------------------------------------
@@ -162,8 +174,8 @@ def test_unknown_name_says_did_you_mean(toy):
         gl.get_extractor("nothing-like-it")
 
 
-def test_unknown_name_without_any_plugin():
-    with pytest.raises(MissingDependencyError, match="no installed plugin registers any extractor.*extractor=callable"):
+def test_unknown_name_without_a_plugin_for_it():
+    with pytest.raises(MissingDependencyError, match="'vggish' is not a registered extractor.*extractor=callable"):
         gl.get_metric("FAD").compute([np.zeros(8)] * 3, [np.zeros(8)] * 3, extractor="vggish")
     with pytest.raises(MissingDependencyError, match=r"predictor='laion'.*predictor=callable"):
         gl.get_metric("MUSIQ").compute(images(3, 5), None, predictor="laion")
@@ -317,7 +329,7 @@ def test_a_raising_register_extractors_is_isolated_with_a_warning():
     plugins.register_plugin(_plugin("half-done", metric="Half-Metric", raise_after=True), "half")
     with pytest.warns(PluginWarning, match=r"plugin 'half' \(distribution half 0\) register failed: "
                                            r"RuntimeError: weights index unreadable; plugin skipped"):
-        assert gl.list_extractors() == ["good-one"]
+        assert third_party() == ["good-one"]
     assert "Half-Metric" not in gl.list_metrics() and "Acc" in gl.list_metrics()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PluginWarning)
@@ -335,11 +347,11 @@ def test_registering_something_else_is_refused():
 
     plugins.register_plugin(NotAnExtractor, "not_an_extractor")
     with pytest.warns(PluginWarning, match="register_extractors expects Extractor objects, got function"):
-        assert gl.list_extractors() == []
+        assert third_party() == []
 
 
 def test_listing_extractors_is_light():
     code = ("import generallevel as gl, sys, json; gl.list_extractors(); gl.list_extractors(metric='FID'); "
-            "print(json.dumps([m for m in ('torch', 'sklearn', 'scipy', 'pycocotools', 'jiwer') if m in sys.modules]))")
+            "print(json.dumps([m for m in ('torch', 'transformers', 'sklearn', 'scipy', 'pycocotools', 'jiwer', 'PIL') if m in sys.modules]))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
