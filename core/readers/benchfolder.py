@@ -97,6 +97,16 @@ def scan_tree(root: str | Path, filename: str = ANNOTATION) -> tuple[list[TaskFo
 
 
 def read_json(path: Path) -> Any:
+    """The parsed file: orjson where it gives the identical value, else ``json`` (every error message
+    is the standard library's; see :mod:`generallevel.readers.fastjson`)."""
+    from .fastjson import NOT_PARSED, loads_text, parse_bytes
+
+    try:
+        value = parse_bytes(path.read_bytes())
+    except OSError as e:
+        raise InputError(f"{path}: cannot read: {e}") from None
+    if value is not NOT_PARSED:
+        return value
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
@@ -104,7 +114,7 @@ def read_json(path: Path) -> Any:
     except OSError as e:
         raise InputError(f"{path}: cannot read: {e}") from None
     try:
-        return json.loads(text)
+        return loads_text(text)
     except json.JSONDecodeError as e:
         raise InputError(f"{path}: malformed JSON: {e}") from None
 

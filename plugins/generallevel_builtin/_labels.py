@@ -6,6 +6,7 @@ checks without a circular import, and so each module stays small. numpy only; no
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any, Sequence
 
@@ -105,6 +106,50 @@ def _encode(*arrays: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
             return np.arange(lo, hi + 1), np.split(allv.astype(np.int64) - lo, cuts)
     classes, inv = np.unique(allv, return_inverse=True)
     return classes, np.split(inv.ravel(), cuts)
+
+
+# -- label sets ------------------------------------------------------------------------------------
+_SET_TYPES = frozenset((list, tuple, set, frozenset))
+_ITEM_TYPES = frozenset((str, int, bool, float, tuple))  # tuples: spans (type, start, end)
+_BITMAP_MAX = 1 << 26  # (instances x labels) membership bitmaps up to 64 MB; a sort beyond
+
+
+def set_totals(p: Sequence, r: Sequence) -> tuple[int, int, int] | None:
+    """(sum |P_i & R_i|, sum |P_i|, sum |R_i|) over per-instance label sets, without one Python set per
+    instance: labels are coded once, (instance, label) pairs deduplicated in a bitmap (or by sorting).
+
+    None when an input needs the per-instance checks (not lists/sets of plain labels, a missing label):
+    the caller then takes the per-label path, which names the offending instance.
+    """
+    if not set(map(type, p)) | set(map(type, r)) <= _SET_TYPES:
+        return None
+    flat_p, flat_r = list(itertools.chain.from_iterable(p)), list(itertools.chain.from_iterable(r))
+    if not set(map(type, flat_p)) | set(map(type, flat_r)) <= _ITEM_TYPES:
+        return None
+    try:
+        distinct = dict.fromkeys(flat_p)
+        distinct.update(dict.fromkeys(flat_r))
+    except TypeError:  # a tuple holding a list
+        return None
+    if any(isinstance(x, float) and math.isnan(x) for x in distinct):
+        return None
+    code = {x: i for i, x in enumerate(distinct)}  # equal labels (1, 1.0, True) share a code, as in a set
+    n, k = len(p), max(len(code), 1)
+    keys = []
+    for flat, sets in ((flat_p, p), (flat_r, r)):
+        sizes = np.fromiter(map(len, sets), dtype=np.int64, count=n)
+        labels = np.fromiter(map(code.__getitem__, flat), dtype=np.int64, count=len(flat))
+        keys.append(np.repeat(np.arange(n, dtype=np.int64) * k, sizes) + labels)
+    if n * k <= _BITMAP_MAX:
+        marks = []
+        for key in keys:
+            m = np.zeros(n * k, dtype=bool)
+            m[key] = True
+            marks.append(m)
+        return (int(np.count_nonzero(marks[0] & marks[1])), int(np.count_nonzero(marks[0])),
+                int(np.count_nonzero(marks[1])))
+    up, ur = np.unique(keys[0]), np.unique(keys[1])
+    return len(np.intersect1d(up, ur, assume_unique=True)), len(up), len(ur)
 
 
 # -- rank statistics -------------------------------------------------------------------------------

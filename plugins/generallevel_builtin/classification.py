@@ -19,7 +19,8 @@ from generallevel import InputError, hookimpl
 from ._answers import answer_accuracy, contains_accuracy, exact_accuracy, exact_match_at_1, squad_normalize, token_f1  # noqa: F401
 from ._declare import percent
 from ._inputs import same_length
-from ._labels import _COLL, _NUM, _binary_auc, _encode, _is_missing, _label_pair, _labels, _numbers, _pair, _seq
+from ._labels import (_COLL, _NUM, _binary_auc, _encode, _is_missing, _label_pair, _labels, _numbers, _pair, _seq,
+                      set_totals)
 
 # exact_accuracy, exact_match_at_1 and token_f1 (declared below as classification:<name>) and
 # squad_normalize live in _answers.py; the input checks in _labels.py (detection.py imports
@@ -262,6 +263,10 @@ def f1(predictions: Any, references: Any, *, average: str | None = None, pos_lab
     if mode != "label":
         raise InputError(f"unknown mode {mode!r}; use 'label' or 'token'")
     p, r = _pair(predictions, references)
+    if labels is None and average in (None, "micro") and not isinstance(r, np.ndarray) and _is_sets(p, r):
+        totals = set_totals(p, r)  # micro F1 of label sets needs only three totals
+        if totals is not None:
+            return _f1_from_counts([], *(np.asarray([c]) for c in totals), "micro", None, zero_division)
     classes, counts, single = _counts(p, r)
     if average is None and not single:
         average = "micro"

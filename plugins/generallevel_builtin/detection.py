@@ -1,6 +1,7 @@
 """Detection, retrieval and tracking metrics: AP family (COCO), Recall@k, AMOTA. Percent.
 
-The AP family runs pycocotools' COCOeval on in-memory COCO objects (see ``_coco.py``); AP@10 is
+The AP family computes COCOeval's precision table with a vectorised matcher that equals pycocotools
+bit for bit (``_coco.py`` reads the inputs, ``_coco_match.py`` matches and accumulates); AP@10 is
 COCOeval with ``iouThrs = [0.10]``. "AP" also accepts plain per-instance scores with binary labels
 (image-level anomaly detection), where it is scikit-learn's ``average_precision_score``.
 """
@@ -24,7 +25,8 @@ _M = "generallevel_builtin.detection:"
 def register_metrics(register):
     coco = "pycocotools.cocoeval.COCOeval"
     boxes = ("predictions: per image a list of {bbox: [x, y, w, h], score, category_id} (or a dict of arrays "
-             "boxes/scores/labels); references: per image a list of {bbox, category_id[, iscrowd]}; options "
+             "boxes/scores/labels); references: per image a list of {bbox, category_id[, iscrowd]} (or "
+             "boxes/labels[/iscrowd]); options "
              "box_format='xywh'|'xyxy', iou_type='bbox'|'segm', max_dets=100, class_agnostic, default_score")
     register(percent("AP", _M + "average_precision", "Average Precision", "AP@[.5:.95]",
                      reference=coco + "; sklearn.metrics.average_precision_score for scores",

@@ -1,0 +1,128 @@
+"""read_json's orjson path gives exactly what the standard library gives: the same values (types,
+key order, duplicate keys, float bits) and, for everything orjson or the stdlib refuses, the same
+InputError text, because those files are parsed by ``json`` exactly as before."""
+
+from __future__ import annotations
+
+import gc
+import json
+import math
+
+import numpy as np
+import pytest
+
+from generallevel import InputError
+from generallevel.readers import fastjson
+from generallevel.readers.benchfolder import read_json
+
+pytest.importorskip("orjson")
+
+CASES = [
+    b'{"a": 1, "a": 2, "b": 3}', b'{"b": 1, "a": 2, "b": 3}',  # duplicate keys: last value, first position
+    b"[NaN, Infinity, -Infinity]", b"[1e400]", b"[-1e400]", b"[1e-400]", b"[-0]", b"[-0.0]",  # stdlib accepts
+    b"[18446744073709551616]", b"[-9223372036854775809]", b"[9223372036854775807]",  # beyond 64 bits
+    b'{"id": "12345678901234567890123"}', b'["\\ud800"]', b'["\\udc00\\ud800"]', b'"\\u0000"',
+    b"\xef\xbb\xbf[1]", b'["a\tb"]', b"[1]\x00", b"\x0c[1]", b"[.5]", b"[01]", b'{"a": 1,}', b"[1,]",
+    b"[\xff]", b'["\xed\xa0\x80"]', b"", b" ", b"[tru]", b"[1]\r\n", b"[\r1]", b'{\r\n"a":\r\n[1,\r\n}',
+    b'["\x7f"]', b"[1.7976931348623157e308]", b"[1.7976931348623159e308]", b"[4.9e-324]",
+    b"[2.4703282292062327e-324]", b"[2.4703282292062328e-324]", b"[123456789012345678.5]", b"[12345678901234567890.5]", b"[12345678901234567890e2]",
+    b"[0.0001234567890123456789]", b"[1e12345678901234567890]",
+    b"[" * 1100 + b"]" * 1100, b"[" * 900 + b"]" * 900, '{"é": "ü\u2028"}'.encode(), b'{"a": [1, {"b": null}]}',
+]
+
+
+def _stdlib(path):
+    """read_json as it was: read_text + json.loads."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        return "error", f"{path}: not UTF-8 text ({e})"
+    try:
+        return "value", json.loads(text)
+    except json.JSONDecodeError as e:
+        return "error", f"{path}: malformed JSON: {e}"
+    except RecursionError:
+        return "recursion", None
+
+
+def _ours(path):
+    try:
+        return "value", read_json(path)
+    except InputError as e:
+        return "error", str(e)
+    except RecursionError:
+        return "recursion", None
+
+
+def _same(a, b):
+    return a[0] == b[0] and repr(a[1]) == repr(b[1]) and json.dumps(a[1], default=str) == json.dumps(b[1], default=str)
+
+
+@pytest.mark.parametrize("with_orjson", [True, False])
+def test_every_edge_case_reads_as_the_standard_library_reads_it(tmp_path, monkeypatch, with_orjson):
+    if not with_orjson:
+        monkeypatch.setattr(fastjson, "_orjson", lambda: None)
+    for k, data in enumerate(CASES):
+        path = tmp_path / f"case{k}.json"
+        path.write_bytes(data)
+        want, got = _stdlib(path), _ours(path)
+        assert _same(want, got), (data[:60], want, got)
+
+
+def test_values_and_float_bits_equal_on_a_large_random_document(tmp_path):
+    rng = np.random.default_rng(4)
+    floats = (rng.standard_normal(20_000) * 10.0 ** rng.integers(-300, 300, 20_000)).tolist()
+    doc = {"data": [{"id": i, "output": floats[i * 10:(i + 1) * 10], "text": f"item {i} ü", "ok": i % 2 == 0,
+                     "none": None, "int": int(rng.integers(-10**17, 10**17))} for i in range(2000)]}
+    doc["small"] = (rng.random(5000) * 1e-2).tolist()  # 0.00xxxxxxxxxxxxxxxxx: 19+ fraction digits
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert fastjson.parse_bytes(path.read_bytes()) is not fastjson.NOT_PARSED  # the orjson path ran
+    got = read_json(path)
+    want = json.loads(path.read_text(encoding="utf-8"))
+    assert got == want
+    assert [math.copysign(1, x) * abs(x) for x in got["data"][7]["output"]] == want["data"][7]["output"]
+    assert all(type(a) is type(b) for a, b in zip(got["data"][3].values(), want["data"][3].values()))
+
+
+@pytest.mark.parametrize("chunk", [16, 1 << 20])
+def test_long_integers_are_found_across_chunk_boundaries(monkeypatch, chunk):
+    monkeypatch.setattr(fastjson, "_CHUNK", chunk)
+    for pad in range(0, 40):
+        for length, want in ((18, False), (19, True), (60, True)):
+            for tail in (b",", b"]", b'"'):
+                data = b"[" * pad + b"7" * length + tail + b"5" * 10
+                assert fastjson.has_long_integer(data) is want, (pad, length, tail)
+            # a fraction or a float's integer part is never an integer literal
+            assert not fastjson.has_long_integer(b"[" * pad + b"0." + b"7" * length + b"]")
+            assert not fastjson.has_long_integer(b"[" * pad + b"7" * length + b".5, " + b"7" * length + b"e3]")
+    assert not fastjson.has_long_integer(b"")
+    assert not fastjson.has_long_integer(b"[0.00012345678901234567, 123456789012345678]")
+    assert fastjson.has_long_integer(b"[0.5, 1234567890123456789]")
+
+
+def test_the_collector_is_paused_only_while_parsing(tmp_path):
+    path = tmp_path / "x.json"
+    path.write_bytes(b'{"a": [1, 2]}')
+    assert gc.isenabled()
+    read_json(path)
+    assert gc.isenabled()
+    path.write_bytes(b'{"a": [1, 2}')
+    with pytest.raises(InputError, match="malformed JSON"):
+        read_json(path)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        read_json(tmp_path / "x.json") if False else None
+        with pytest.raises(InputError):
+            read_json(path)
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
+
+
+def test_missing_file_and_folder_errors_are_unchanged(tmp_path):
+    with pytest.raises(InputError, match="cannot read"):
+        read_json(tmp_path / "nope.json")
+    with pytest.raises(InputError, match="cannot read"):
+        read_json(tmp_path)
