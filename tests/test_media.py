@@ -349,11 +349,13 @@ def test_paths_resolve_relative_to_the_json_folder_and_stay_in_the_trees(tmp_pat
     roots = MediaRoots([data, preds])
     assert roots.resolve("images/gt.png", data / "task") == (data / "task" / "images" / "gt.png").resolve()
     assert roots.resolve("../../data/task/images/gt.png", preds / "task") == (data / "task" / "images" / "gt.png").resolve()
-    for bad, why in (("../../secret/s.png", "outside the allowed trees"), ("link.png", "outside the allowed trees"),
+    for bad, why in (("../../secret/s.png", "outside the allowed trees"), ("../task/../../secret/s.png", "outside"),
                      (str(outside / "s.png"), "outside the allowed trees"), ("nope.png", "no such file"),
                      ("https://example.org/x.png", "is a URL")):
         with pytest.raises(MediaError, match=why):
             roots.resolve(bad, preds / "task")
+    # a link placed inside a tree (shared storage, an editable install's link tree) is followed
+    assert roots.resolve("link.png", preds / "task") == (outside / "s.png").resolve()
     assert looks_like_media_path("outputs/x.PNG") and looks_like_media_path("a.ply")
     assert not looks_like_media_path("a cat on a mat.") and not looks_like_media_path("v1.2") and not looks_like_media_path(3)
 

@@ -394,3 +394,19 @@ def test_videos_scored_by_an_image_predictor_are_the_mean_of_their_frames(tree, 
     t = tree.run()["toy-video-aesthetics"]
     assert t.status == "scored", t.error
     assert t.raw == pytest.approx(10 * np.mean([np.mean([f.mean() / 25.5 for f in v]) for v in videos]), rel=1e-12)
+
+
+def test_cli_extractor_options_file(tree, toy, tmp_path):
+    from click.testing import CliRunner
+
+    from generallevel.cli import main
+
+    gen, real = fid_task(tree, n=4)
+    opts = tmp_path / "opts.json"
+    opts.write_text(json.dumps({"toy-colour": {"weights": "../w/x.pt"}}))
+    r = CliRunner().invoke(main, ["evaluate", str(tree.bench), "-p", str(tree.preds), "--jobs", "1", "--format", "json",
+                                  "--extractor-options", str(opts)], catch_exceptions=False)
+    row = next(t for t in json.loads(r.stdout)["tasks"] if t["id"] == "toy-fid-generation")
+    assert row["status"] == "scored" and row["raw"] == pytest.approx(
+        gl.get_metric("FID").compute(colour_stats(gen), colour_stats(real)), rel=1e-9)
+    assert ToyMedia.built_with == [{"weights": str((tmp_path.parent / "w" / "x.pt").resolve())}]

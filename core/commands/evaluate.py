@@ -89,8 +89,11 @@ def render_markdown(result) -> str:
 @click.option("--dashboard", is_flag=True, help="With --scheduler: print the Dask dashboard's address.")
 @click.option("--task-timeout", type=click.FloatRange(min=0, min_open=True), default=3600.0, show_default=True,
               help="With --scheduler: seconds one task may run on a worker before it fails (and its worker restarts).")
+@click.option("--extractor-options", type=click.Path(dir_okay=False, exists=True), metavar="FILE",
+              help="JSON {\"extractor\": {\"option\": value}} of load options (e.g. weights paths; ./ and ../ "
+                   "relative to FILE) for tasks whose items name media files (docs/media.md).")
 def command(dataset_dir, predictions, prediction_file, model, fmt, output, jobs, strict, compat, expect_registry,
-            scheduler, dashboard, task_timeout) -> None:
+            scheduler, dashboard, task_timeout, extractor_options) -> None:
     """Score a model end to end from a General-Bench folder tree and its prediction files.
 
     DATASET_DIR holds <modality>/<comprehension|generation>/<Task>/annotation.json (NLP:
@@ -111,7 +114,7 @@ def command(dataset_dir, predictions, prediction_file, model, fmt, output, jobs,
                        err=True)
     result = evaluate(dataset_dir, predictions, model, jobs=jobs, strict=strict, compat=compat,
                       expect_registry=expect_registry, prediction_file=prediction_file, scheduler=scheduler,
-                      dashboard=dashboard, task_timeout=task_timeout)
+                      dashboard=dashboard, task_timeout=task_timeout, extractor_options=extractor_options)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     from ._output import emit

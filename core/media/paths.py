@@ -2,13 +2,17 @@
 
 A General-Bench item names its files relative to the JSON file that holds it
 (``{"image": "images/gt_0001.png"}`` in ``<task>/annotation.json`` is ``<task>/images/gt_0001.png``).
-Resolution follows symbolic links and refuses anything that lands outside the allowed roots (the
-dataset tree and the predictions tree), so a prediction file cannot make the evaluator read
-``/etc/passwd`` or another user's files. URLs are refused: nothing is downloaded.
+The path a JSON value names must lie inside the allowed roots (the dataset tree and the predictions
+tree) once ``..`` is collapsed, so a prediction file cannot make the evaluator read
+``/etc/passwd`` or another user's files. Symbolic links *inside* the trees are followed: whoever
+assembled a tree may link media from shared storage (and an editable install's link tree links
+every bundled file); the trees' content is theirs, the JSON values are not trusted. URLs are
+refused: nothing is downloaded.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Iterable
 
@@ -29,7 +33,7 @@ class MediaRoots:
     """The trees media files may come from; ``resolve`` turns a JSON value into a checked path."""
 
     def __init__(self, roots: Iterable[str | Path]):
-        self.roots = tuple(dict.fromkeys(Path(r).resolve() for r in roots))
+        self.roots = tuple(dict.fromkeys(_lexical(r) for r in roots))
         if not self.roots:
             raise ValueError("MediaRoots needs at least one root folder")
 
@@ -43,13 +47,14 @@ class MediaRoots:
             raise MediaError(value, "is a URL; generallevel reads local files only and downloads nothing")
         raw = Path(value)
         path = raw if raw.is_absolute() else Path(base) / raw
+        named = _lexical(path)
+        if not self.inside(named):
+            where = " or ".join(str(r) for r in self.roots)
+            raise MediaError(path, f"names {named}, outside the allowed trees ({where}); refused")
         try:
             real = path.resolve()
         except (OSError, RuntimeError) as e:  # a symlink loop
             raise MediaError(path, f"cannot be resolved ({e})") from None
-        if not self.inside(real):
-            where = " or ".join(str(r) for r in self.roots)
-            raise MediaError(path, f"resolves to {real}, outside the allowed trees ({where}); refused")
         if real.is_dir():
             if folder_ok:
                 return real
@@ -57,3 +62,8 @@ class MediaRoots:
         if not real.is_file():
             raise MediaError(path, "no such file" + (f" (named {value!r} in {base})" if not raw.is_absolute() else ""))
         return real
+
+
+def _lexical(path: str | Path) -> Path:
+    """The absolute path with ``.`` and ``..`` collapsed, links not followed (``os.path.abspath``)."""
+    return Path(os.path.abspath(path))
