@@ -234,3 +234,73 @@ def test_rescoring_reads_the_feature_cache(inception, monkeypatch, tmp_path):
     monkeypatch.setenv("GENERALLEVEL_FEATURE_CACHE", "off")
     assert fid.compute(a[:2], b[:2], extractor=inception) == fid.compute(inception.fn(a[:2]), inception.fn(b[:2]))
     assert (inception.hits - hits, inception.misses - misses) == (6, 6)
+
+
+# -- LAION-CLAP and DINO -----------------------------------------------------------------------------
+# LAION-CLAP 1.1.7's own front end (HTSAT-tiny config: torchlibrosa Spectrogram + LogmelFilterBank) on
+# CLAP_WAVE: mean, rows 0 / 500 / 1000 (a few bins) and every 250th row sum of the 1001 x 64 log-mel
+GOLD_LAION_MEL_MEAN = -16.156034321302773
+GOLD_LAION_MEL_CELLS = {(0, 0): -14.722472190856934, (0, 1): -23.60693359375, (0, 2): -27.328475952148438,
+                        (500, 10): -21.83879852294922, (500, 11): -28.26289176940918, (500, 12): -23.911354064941406,
+                        (1000, 60): -17.09777069091797, (1000, 61): -17.1003360748291, (1000, 62): -16.490367889404297}
+GOLD_LAION_MEL_ROW_SUMS = [-1188.6108083724976, -1004.5700633972883, -1214.350938796997, -1012.1164780855179,
+                           -1191.98148727417]
+
+
+def _clap_wave():
+    rng = np.random.default_rng(0)
+    t = np.arange(480000) / 48000
+    w = 0.3 * np.sin(2 * np.pi * 440 * t) * np.sin(2 * np.pi * 0.5 * t) + 0.05 * rng.standard_normal(480000)
+    return w.astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def audio_hub(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hf_audio")
+    return root, tiny_models.save_tiny("clap-audio", root), tiny_models.save_tiny("dino-vitb16", root)
+
+
+def test_clap_log_mel_equals_laion_clap_front_end(audio_hub):
+    fn = gl.get_extractor("clap-audio").load(**audio_hub[1])
+    from generallevel_builtin._net_clap import quantize
+
+    mel = fn.processor.feature_extractor([quantize(_clap_wave())], sampling_rate=48000, return_tensors="np",
+                                         truncation="rand_trunc", padding="repeatpad")["input_features"][0, 0]
+    assert mel.shape == (1001, 64)
+    assert float(mel.astype(np.float64).mean()) == pytest.approx(GOLD_LAION_MEL_MEAN, abs=1e-4)
+    for (i, j), want in GOLD_LAION_MEL_CELLS.items():
+        assert mel[i, j] == pytest.approx(want, abs=1e-3)
+    np.testing.assert_allclose(mel.astype(np.float64).sum(1)[::250], GOLD_LAION_MEL_ROW_SUMS, rtol=1e-5)
+
+
+def test_fad_and_clap_by_name_from_the_hub_cache(audio_hub, monkeypatch):
+    root, _, _ = audio_hub
+    monkeypatch.setenv("HF_HUB_CACHE", str(root))
+    ext = gl.get_extractor("clap-audio")
+    assert ext.sample_rate == 48000 and default_extractor("FAD") == "clap-audio"
+    assert default_extractor("CLAP", "reference_extractor") == "clap-text"
+    rng = np.random.default_rng(5)
+    gen = [(0.1 * rng.standard_normal(24000 + 4000 * k)).astype(np.float32) for k in range(4)]
+    ref = [(0.2 * np.sin(np.arange(48000) * (k + 1) / 50)).astype(np.float32) for k in range(4)]
+    fa, fr = ext.load()(gen), ext.load()(ref)
+    assert fa.shape == (4, 16)
+    assert gl.get_metric("FAD").compute(gen, ref, extractor="clap-audio") == gl.get_metric("FAD").compute(fa, fr)
+    prompts = ["rain on a roof", "a dog barking", "piano", "wind"]
+    score = gl.get_metric("CLAP").compute(gen, prompts, extractor="clap-audio", reference_extractor="clap-text")
+    assert score == gl.get_metric("CLAP").compute(fa, gl.get_extractor("clap-text").load()(prompts))
+    with pytest.raises(InputError, match="audio 0 must be a non-empty float32 mono 1-D waveform at 48000 Hz"):
+        ext.load()([np.zeros((100, 2), np.float32)])
+
+
+def test_dino_by_name_from_the_hub_cache(audio_hub, monkeypatch):
+    root, _, opts = audio_hub
+    monkeypatch.setenv("HF_HUB_CACHE", str(root))
+    feats = gl.get_extractor("dino").load()(A[:3])
+    from transformers import ViTImageProcessor, ViTModel
+
+    model = ViTModel.from_pretrained(opts["model"], add_pooling_layer=False).eval()
+    px = ViTImageProcessor.from_pretrained(opts["model"])(images=A[:3], return_tensors="pt")["pixel_values"]
+    with torch.no_grad():
+        want = model(pixel_values=px).last_hidden_state[:, 0].numpy()
+    np.testing.assert_allclose(feats, want, rtol=1e-5, atol=1e-6)
+    assert gl.get_metric("DINO-I").compute(A[:3], A[:3][::-1], extractor="dino-vitb16") >= 0

@@ -229,6 +229,10 @@ def frechet_distance(predictions: Any, references: Any, metric: str,
         if isinstance(values, Mapping):
             sides.append(_stats_from_mapping(values, metric, what))
             continue
+        cached = _cached_stats(values, metric, what, extractor)
+        if cached is not None:
+            sides.append(cached)
+            continue
         feats = feature_matrix(values, metric, what, extractor)
         if feats.shape[0] < 2:
             raise InputError(f"{metric} {what}: a covariance needs at least 2 samples, got {feats.shape[0]}")
@@ -245,6 +249,29 @@ def frechet_distance(predictions: Any, references: Any, metric: str,
     mu1, s1 = x1 if isinstance(x1, tuple) else gaussian_stats(x1)
     mu2, s2 = x2 if isinstance(x2, tuple) else gaussian_stats(x2)
     return frechet_from_stats(mu1, s1, mu2, s2)
+
+
+def _cached_stats(values: Any, metric: str, what: str,
+                  extractor: Extractor | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """(mu, sigma) of a side embedded by a registered, cached extractor, from the statistics cache
+    (generallevel.feature_cache) when the same multiset of samples was reduced before: a task's
+    reference set is embedded and reduced once per model identity. Only for sets larger than the
+    declared dimension (smaller ones take the low-rank path on features); None otherwise."""
+    if extractor is None:
+        return None
+    fn, declared = resolve(extractor, metric, "extractor", "features")
+    stats_of = getattr(fn, "gaussian_stats", None)
+    if stats_of is None or declared is None or not declared.dim or sized(values, f"{metric} {what}") <= declared.dim:
+        return None
+
+    def reduce(rows: Any) -> tuple[np.ndarray, np.ndarray]:
+        feats = feature_matrix(rows, metric, f"{what} (extractor {declared.name!r} output)")
+        if feats.shape[1] != declared.dim:
+            raise InputError(f"{metric}: extractor {declared.name!r} (plugin {declared.plugin}) output for {what} "
+                             f"has D={feats.shape[1]}, but the extractor declares dim={declared.dim}")
+        return gaussian_stats(feats)
+
+    return stats_of(values, reduce)
 
 
 def _frechet_low_rank(x1: np.ndarray, x2: np.ndarray) -> float:

@@ -9,8 +9,11 @@ a local folder: nothing is downloaded while scoring. ``fetch`` calls huggingface
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Any, Callable
+
+from generallevel.feature_cache import describe_identity
 
 from . import _model_support as ms
 
@@ -80,3 +83,38 @@ def features(output: Any) -> Any:
     if hasattr(output, "pooler_output") and not hasattr(output, "shape"):
         return output.pooler_output
     return output
+
+
+_SHARED: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+_LOCK = threading.Lock()
+
+
+class TwoTower:
+    """Base of the two extractors of one transformers model (image or audio tower, text tower).
+
+    One (model, processor) pair per folder and device serves both; subclasses set ``kind``,
+    ``preprocessing``, ``family`` (the model, for messages) and implement ``load(folder)``.
+    """
+
+    kind = ""
+    family = ""
+    preprocessing = ""
+    version = "1"
+
+    def __init__(self, model: str, device: str | None, batch_size: int, name: str):
+        self.name = name
+        self.device = ms.torch_device(device)
+        self.batch_size = ms.positive_int(batch_size, "batch_size")
+        folder = resolve(model, name, self.family)
+        key = (type(self).__module__, str(folder), str(self.device))
+        with _LOCK:
+            if key not in _SHARED:
+                net, proc = self.load(folder)
+                _SHARED[key] = (net.eval().requires_grad_(False).to(self.device), proc)
+        self.model, self.processor = _SHARED[key]
+        self.folder = folder
+        self.cache_key = describe_identity(version=self.version, kind=self.kind, weights=ms.folder_digest(folder),
+                                           preprocessing=self.preprocessing)
+
+    def load(self, folder: Path) -> tuple[Any, Any]:
+        raise NotImplementedError

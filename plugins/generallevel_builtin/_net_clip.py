@@ -9,14 +9,11 @@ cut to the text model's ``max_position_embeddings`` as torchmetrics does, then
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 import torch
-
-from generallevel.feature_cache import describe_identity
 
 from . import _hf
 from . import _model_support as ms
@@ -26,37 +23,20 @@ VERSION = "1"
 IMAGE_PREPROCESSING = ("CLIPImageProcessor (PIL): bicubic resize of the short side, centre crop, /255, "
                        "CLIP mean/std normalisation; projected image embedding, float32")
 TEXT_PREPROCESSING = "CLIP tokenizer, padded, cut to max_position_embeddings (torchmetrics); projected text embedding"
-_MODELS: dict[tuple[str, str], tuple[Any, Any]] = {}
-_LOCK = threading.Lock()
 
 
-def _load(model: str, device: Any, extractor: str) -> tuple[Any, Any, Path]:
-    from transformers import CLIPModel, CLIPProcessor
-
-    folder = _hf.resolve(model, extractor, "CLIP (transformers CLIPModel)")
-    key = (str(folder), str(device))
-    with _LOCK:
-        if key not in _MODELS:
-            net = _hf.load(CLIPModel.from_pretrained, folder, extractor).eval().requires_grad_(False).to(device)
-            proc = _hf.load(CLIPProcessor.from_pretrained, folder, extractor, use_fast=False)
-            _MODELS[key] = (net, proc)
-    net, proc = _MODELS[key]
-    return net, proc, folder
-
-
-class _Base:
-    kind = ""
-    preprocessing = ""
+class _Base(_hf.TwoTower):
+    family = "CLIP (transformers CLIPModel)"
 
     def __init__(self, model: str = DEFAULT_MODEL, device: str | None = None, batch_size: int = 32,
                  name: str = ""):
-        self.name = name
-        self.device = ms.torch_device(device)
-        self.batch_size = ms.positive_int(batch_size, "batch_size")
-        self.model, self.processor, folder = _load(model, self.device, name)
-        self.folder = folder
-        self.cache_key = describe_identity(version=VERSION, kind=self.kind, weights=ms.folder_digest(folder),
-                                           preprocessing=self.preprocessing)
+        super().__init__(model, device, batch_size, name)
+
+    def load(self, folder: Path) -> tuple[Any, Any]:
+        from transformers import CLIPModel, CLIPProcessor
+
+        return (_hf.load(CLIPModel.from_pretrained, folder, self.name),
+                _hf.load(CLIPProcessor.from_pretrained, folder, self.name, use_fast=False))
 
 
 class CLIPImage(_Base):

@@ -25,6 +25,9 @@ _SAVERS = {
     "r3d18-kinetics": "_net_r3d",
     "clip-image": "_net_clip",
     "clip-text": "_net_clip",
+    "dino-vitb16": "_net_dino",
+    "clap-audio": "_net_clap",
+    "clap-text": "_net_clap",
 }
 
 
