@@ -209,21 +209,44 @@ def _select_specs(matrix: ResultMatrix, scope: str | None, board_ids: Iterable[s
     return [s for s in specs if s.id in wanted]
 
 
-def _ranks(level: np.ndarray, score: np.ndarray, name_rank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per board (columns): order by Level, then score (both descending), then name; equal
-    (Level, score) pairs share a rank (1, 2, 2, 4)."""
-    n_models, n_boards = level.shape
-    order = np.empty((n_boards, n_models), dtype=np.intp)
-    for j in range(n_boards):
-        order[j] = np.lexsort((name_rank, -score[:, j], -level[:, j]))
-    lv = np.take_along_axis(level.T, order, axis=1)
-    sc = np.take_along_axis(score.T, order, axis=1)
-    new = np.ones(order.shape, dtype=bool)
-    new[:, 1:] = (lv[:, 1:] != lv[:, :-1]) | (sc[:, 1:] != sc[:, :-1])
-    sorted_rank = np.maximum.accumulate(np.where(new, np.arange(1, n_models + 1), 0), axis=1)
-    rank = np.empty_like(sorted_rank)
-    np.put_along_axis(rank, order, sorted_rank, axis=1)
-    return order, rank
+def _rank_board(level: np.ndarray, score: np.ndarray, name_rank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One board: model indices by Level, then score (both descending), then name; equal (Level,
+    score) pairs share a rank (1, 2, 2, 4). int32 arrays (two per board: 146 boards x 100k models)."""
+    order = np.lexsort((name_rank, -score, -level.astype(np.int16)))
+    lv, sc = level[order], score[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (lv[1:] != lv[:-1]) | (sc[1:] != sc[:-1])
+    sorted_rank = np.maximum.accumulate(np.where(new, np.arange(1, len(order) + 1, dtype=np.int32), 0))
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = sorted_rank
+    return order.astype(np.int32), rank
+
+
+def _level_and_score(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Level (highest k with S_k > 0, else 1) and the score at that Level, from S2..S_max (k, models, boards)."""
+    level = np.ones(S.shape[1:], dtype=np.int8)
+    for k in range(S.shape[0]):
+        level[S[k] > 0] = k + 2
+    score = np.zeros(S.shape[1:])
+    for k in range(S.shape[0]):
+        np.copyto(score, S[k], where=level == k + 2)
+    return level, score
+
+
+CHUNK = 4096  # models per pass over the (models x tasks) matrix: bounded temporaries at any board size
+
+
+def _chunk(matrix: ResultMatrix, lo: int, pad: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """Scores (and wins) of models lo..lo+CHUNK; with ``pad``, a short last chunk is filled up to CHUNK
+    rows (unsupported everywhere). BLAS sums a matrix product's row in an order that can depend on the
+    number of rows, so every chunk has the same: a model's numbers never depend on where it stands."""
+    sigma = matrix.sigma[lo:lo + CHUNK]
+    wins = None if matrix.wins is None else matrix.wins[lo:lo + CHUNK]
+    if pad and len(sigma) < CHUNK:
+        fill = CHUNK - len(sigma)
+        sigma = np.vstack([sigma, np.full((fill, sigma.shape[1]), np.nan)])
+        wins = None if wins is None else np.vstack([wins, np.zeros((fill, wins.shape[1]), dtype=bool)])
+    return sigma, wins
 
 
 def compute_boards(matrix: ResultMatrix, scope: str | None = None,
@@ -233,61 +256,68 @@ def compute_boards(matrix: ResultMatrix, scope: str | None = None,
 
     Every quantity is an array over (models, boards): Scope-A/B boards average compute_levels'
     per-modality S2..S4 with a weight matrix; Scope-C/D boards are task-group means (one matmul).
+    Models are taken CHUNK at a time (each model's numbers depend on its own scores only), so memory
+    beyond the score matrix stays at a few hundred MB for 100,000 models on all 146 boards.
     """
     specs = _select_specs(matrix, scope, board_ids, facet)
-    lv = compute_levels(matrix.sigma, matrix.sota, matrix.modality, matrix.paradigm,
-                        epsilon=1e-6 if matrix.mode == "official" else 0.0, wins=matrix.wins)
     n_models, n_boards = len(matrix.models), len(specs)
-    S = np.zeros((4, n_models, n_boards))  # S2..S5 per model and board
-    n_tasks = np.zeros(n_boards, dtype=int)
-    sup = np.zeros((n_models, n_boards))
-    win = np.zeros((n_models, n_boards))
-
     multi = [j for j, sp in enumerate(specs) if sp.scope in ("A", "B")]
-    if multi:  # mean over the board's modalities = per-modality scores @ weights
-        member = np.array([[m in specs[j].modalities for j in multi] for m in MODALITIES], dtype=float)
-        weights = member / member.sum(axis=0)
-        for k, per_mod in enumerate((lv.mod_s2, lv.mod_s3, lv.mod_s4)):
-            S[k][:, multi] = per_mod @ weights
-        S[3][:, multi] = S[2][:, multi] * lv.w_l[:, None]
-        n_tasks[multi] = lv.mod_tasks @ member + lv.nlp_tasks
-        sup[:, multi] = lv.mod_supported @ member + lv.nlp_supported[:, None]
-        win[:, multi] = lv.mod_wins @ member + lv.nlp_wins[:, None]
-
     single = [j for j, sp in enumerate(specs) if sp.scope in ("C", "D")]
-    if single:  # S2 = plain mean, S3 = wins-only mean over the board's tasks
-        onehot = np.zeros((len(matrix.task_ids), len(single)))
-        for c, j in enumerate(single):
-            sp = specs[j]
-            inside = (matrix.modality == sp.modalities[0]) & (matrix.paradigm == sp.paradigm)
-            if sp.skill_group is not None:
-                inside &= matrix.skill_group == sp.skill_group
-            elif sp.skill is not None:
-                inside &= matrix.skill == sp.skill
-            onehot[:, c] = inside
-        counts = onehot.sum(axis=0)
-        supported = ~np.isnan(matrix.sigma)
-        for k, values in enumerate((np.where(supported, matrix.sigma, 0.0), np.where(lv.wins, matrix.sigma, 0.0))):
-            sums = values @ onehot
-            S[k][:, single] = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
-        n_tasks[single] = counts
-        onehot32 = onehot.astype(np.float32)  # counts are exact in float32 (< 2**24) and half the traffic
-        sup[:, single] = supported.astype(np.float32) @ onehot32
-        win[:, single] = lv.wins.astype(np.float32) @ onehot32
+    S_multi = np.zeros((4, n_models, len(multi)))  # S2..S5 of the Scope-A/B boards
+    S_single = np.zeros((2, n_models, len(single)))  # S2, S3 of the Scope-C/D boards
+    sup = np.zeros((n_models, n_boards), dtype=np.int32)
+    win = np.zeros((n_models, n_boards), dtype=np.int32)
+    n_tasks = np.zeros(n_boards, dtype=int)
+    member = np.array([[m in specs[j].modalities for j in multi] for m in MODALITIES], dtype=float).reshape(
+        len(MODALITIES), len(multi))
+    weights = member / np.maximum(member.sum(axis=0), 1.0)
+    onehot = np.zeros((len(matrix.task_ids), len(single)))
+    for c, j in enumerate(single):
+        sp = specs[j]
+        inside = (matrix.modality == sp.modalities[0]) & (matrix.paradigm == sp.paradigm)
+        if sp.skill_group is not None:
+            inside &= matrix.skill_group == sp.skill_group
+        elif sp.skill is not None:
+            inside &= matrix.skill == sp.skill
+        onehot[:, c] = inside
+    counts = onehot.sum(axis=0)
+    n_tasks[single] = counts
+    onehot32 = onehot.astype(np.float32)  # counts are exact in float32 (< 2**24) and half the traffic
+    epsilon = 1e-6 if matrix.mode == "official" else 0.0
+    for lo in range(0, max(n_models, 1), CHUNK):
+        rows, take = slice(lo, lo + CHUNK), min(CHUNK, n_models - lo)
+        sigma, wins = _chunk(matrix, lo, n_models > CHUNK)
+        lv = compute_levels(sigma, matrix.sota, matrix.modality, matrix.paradigm, epsilon=epsilon, wins=wins)
+        if multi:  # mean over the board's modalities = per-modality scores @ weights
+            for k, per_mod in enumerate((lv.mod_s2, lv.mod_s3, lv.mod_s4)):
+                S_multi[k, rows] = (per_mod @ weights)[:take]
+            S_multi[3, rows] = S_multi[2, rows] * lv.w_l[:take, None]
+            n_tasks[multi] = lv.mod_tasks @ member + lv.nlp_tasks
+            sup[rows, multi] = (lv.mod_supported @ member + lv.nlp_supported[:, None])[:take]
+            win[rows, multi] = (lv.mod_wins @ member + lv.nlp_wins[:, None])[:take]
+        if single:  # S2 = plain mean, S3 = wins-only mean over the board's tasks
+            supported = ~np.isnan(sigma)
+            for k, values in enumerate((np.where(supported, sigma, 0.0), np.where(lv.wins, sigma, 0.0))):
+                sums = values @ onehot
+                S_single[k, rows] = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)[:take]
+            sup[rows, single] = (supported.astype(np.float32) @ onehot32)[:take]
+            win[rows, single] = (lv.wins.astype(np.float32) @ onehot32)[:take]
 
-    level = np.ones((n_models, n_boards), dtype=int)
-    for k in range(4):  # highest k with S_k > 0
-        level = np.where(S[k] > 0, k + 2, level)
-    score = np.where(level >= 2, np.take_along_axis(S, np.maximum(level - 2, 0)[None], axis=0)[0], 0.0)
+    level, score = np.ones((n_models, n_boards), dtype=np.int8), np.zeros((n_models, n_boards))
+    for S, cols in ((S_multi, multi), (S_single, single)):
+        if cols:
+            level[:, cols], score[:, cols] = _level_and_score(S)
     name_rank = np.argsort(np.argsort(np.array([m.lower() for m in matrix.models]), kind="stable"))
-    order, rank = _ranks(level, score, name_rank)
     meta = {"registry_sha256": matrix.registry_sha256, "mode": matrix.mode}
-    sup, win = sup.astype(int), win.astype(int)
-    return [
-        Board(sp, matrix.models, int(n_tasks[j]), {key: S[k][:, j] for k, key in enumerate(_LEVEL_KEYS[:sp.max_level - 1])},
-              level[:, j], score[:, j], sup[:, j], win[:, j], order[j], rank[j], meta)
-        for j, sp in enumerate(specs)
-    ]
+    column = {j: (S_multi, c) for c, j in enumerate(multi)} | {j: (S_single, c) for c, j in enumerate(single)}
+    boards = []
+    for j, sp in enumerate(specs):
+        S, c = column[j]
+        order, rank = _rank_board(level[:, j], score[:, j], name_rank)
+        boards.append(Board(sp, matrix.models, int(n_tasks[j]),
+                            {key: S[k][:, c] for k, key in enumerate(_LEVEL_KEYS[:sp.max_level - 1])},
+                            level[:, j], score[:, j], sup[:, j], win[:, j], order, rank, meta))
+    return boards
 
 
 def boards_to_dict(boards: Sequence[Board], matrix: ResultMatrix | None = None) -> dict[str, Any]:

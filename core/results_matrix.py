@@ -7,15 +7,21 @@ numeric scores in 0..100 (null = unsupported). ``score`` reports carry their nor
 ``evaluate`` reports carry raw values only, so those are normalised here in one vectorised pass with
 the installed registry (which must be the one they were made with). The public names stay importable
 from ``generallevel.leaderboard``.
+
+Reports are reduced one at a time (:func:`reduce_report`: a score vector, win flags and a few names),
+so no whole report is kept: :mod:`generallevel.result_builder` gathers the reduced rows into the
+matrix and :mod:`generallevel.result_files` reads folders, lists and many files (in parallel).
 """
 
 from __future__ import annotations
 
 import json
+import operator
 from dataclasses import dataclass, field
+from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -126,19 +132,27 @@ def _check_report(data: Any, where: str) -> tuple[str, str, str, list, Mapping]:
     return model.strip(), sha, str(data.get("mode", "paper")), tasks, data["provenance"]
 
 
-def _provenance(provs: Sequence[Mapping], sha: str) -> dict[str, Any]:
+def setup_key(p: Mapping) -> str:
+    """What makes two reports' scoring setups the same: their generallevel version and plugins (a digest
+    of them, short enough to send back from a worker with every report)."""
+    import hashlib
+
+    used = p.get("plugins") if isinstance(p.get("plugins"), Mapping) else {}
+    text = json.dumps([p.get("generallevel"), used], sort_keys=True, default=str)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _provenance(setups: Iterable[tuple[Mapping, int]], sha: str) -> dict[str, Any]:
     """The boards' provenance: this generallevel (it ranked them), the registry, the plugins the reports
-    were scored with (versions joined with ", " where reports differ) and each distinct scoring setup."""
+    were scored with (versions joined with ", " where reports differ) and each distinct scoring setup
+    (``setups``: one provenance per setup, with its number of reports, in order of first appearance)."""
     from ._version import version
 
-    setups: dict[str, dict[str, Any]] = {}
+    scored_with: list[dict[str, Any]] = []
     plugins: dict[str, dict[str, set]] = {}
-    for p in provs:
+    for p, count in setups:
         used = p.get("plugins") if isinstance(p.get("plugins"), Mapping) else {}
-        key = json.dumps([p.get("generallevel"), used], sort_keys=True, default=str)
-        if key not in setups:
-            setups[key] = {"generallevel": p.get("generallevel"), "plugins": dict(used), "models": 0}
-        setups[key]["models"] += 1
+        scored_with.append({"generallevel": p.get("generallevel"), "plugins": dict(used), "models": count})
         for name, info in used.items():
             info = info if isinstance(info, Mapping) else {}
             slot = plugins.setdefault(str(name), {"distribution": set(), "version": set()})
@@ -146,7 +160,7 @@ def _provenance(provs: Sequence[Mapping], sha: str) -> dict[str, Any]:
             slot["version"].add(str(info.get("version", "")))
     return {"generallevel": version(), "registry_sha256": sha,
             "plugins": {n: {k: ", ".join(sorted(v)) for k, v in slot.items()} for n, slot in sorted(plugins.items())},
-            "scored_with": list(setups.values())}
+            "scored_with": scored_with}
 
 
 _NUMERIC_TYPES = {int, float, type(None)}
@@ -174,132 +188,131 @@ def _numbers(values: list, where: str, ids: list[str], what: str, bounded: bool)
     return arr
 
 
+@dataclass
+class Reference:
+    """The task list every score-style report must carry: the first such report's."""
+
+    ids: list[str]
+    meta: list[tuple[str, str, str, str, str]]  # per task (modality, paradigm, skill, skill_group, name)
+    sota_list: list
+    sota: np.ndarray
+    where: str
+
+    @classmethod
+    def of(cls, tasks: list, where: str) -> Reference:
+        try:
+            ids = [t["id"] for t in tasks]
+            meta = [(t["modality"], t["paradigm"], t.get("skill") or "", t.get("skill_group") or "",
+                     t.get("skill_group_name") or "") for t in tasks]
+            sota_list = [t.get("sota_score") for t in tasks]
+        except (TypeError, KeyError) as e:
+            raise InputError(f"{where}: a task row lacks {e}; expected id, modality, paradigm, score, "
+                             f"sota_score") from None
+        if len(set(ids)) != len(ids):
+            raise InputError(f"{where}: a task appears twice in 'tasks'")
+        return cls(ids, meta, sota_list, _numbers(sota_list, where, ids, "sota_score", bounded=False), where)
+
+
+@dataclass
+class Reduced:
+    """What a leaderboard keeps of one report: names, a score row and win flags (or raw rows)."""
+
+    model: str
+    sha: str
+    mode: str
+    source: str
+    setup: str  # setup_key of its provenance
+    provenance: Mapping
+    raw: _RawRows | None = None  # an ``evaluate`` report: raw values, normalised in batches
+    sigma: np.ndarray | None = None  # (tasks,) in the reference's order
+    flags: np.ndarray | None = None  # (tasks,) int8: 1 won, 0 lost (decided on raw values), -1 not given
+    error: InputError | None = None  # a content error, raised once the whole set passed its checks
+    reference: Reference | None = None  # set when this report defined the task list
+
+
+_GET_WIN, _GET_RAW = operator.methodcaller("get", "win"), operator.methodcaller("get", "raw")
+
+
+def _flag_codes(wins: list, raws: list) -> np.ndarray:
+    """Per task 1 (won), 0 (lost) or -1 (no decision: ``win`` not a bool, or no raw value it was decided on)."""
+    n = len(wins)
+    won = np.fromiter(map(operator.is_, wins, repeat(True)), dtype=bool, count=n)
+    lost = np.fromiter(map(operator.is_, wins, repeat(False)), dtype=bool, count=n)
+    has_raw = np.fromiter(map(operator.is_not, raws, repeat(None)), dtype=bool, count=n)
+    return np.where(has_raw, np.where(won, 1, np.where(lost, 0, -1)), -1).astype(np.int8)
+
+
+def checked_row(scores: list, other_sota: list, wins: list, raws: list, ref: Reference, src: str,
+                mode: str) -> tuple[np.ndarray, np.ndarray]:
+    """A report's scores (and win flags) in the reference's task order, checked: numbers in 0..100 or
+    null (any finite number under --compat official), the reference's SoTA scores."""
+    ids = ref.ids
+    # --compat official reproduces the official ranker's errors, which can leave 0..100
+    row = _numbers(scores, src, ids, "score", bounded=mode != "official")
+    if other_sota != ref.sota_list and not np.array_equal(
+            _numbers(other_sota, src, ids, "sota_score", bounded=False), ref.sota, equal_nan=True):
+        raise InputError(f"{src}: its SoTA scores differ from {ref.where}'s although the registry is the same")
+    return row, _flag_codes(wins, raws)
+
+
+def _score_row(tasks: list, ref: Reference, src: str, mode: str) -> tuple[np.ndarray, np.ndarray]:
+    """One score report's task rows (dicts, in any order) as :func:`checked_row`."""
+    ids = ref.ids
+    try:
+        if list(map(_ID, tasks)) != ids:
+            order = {t["id"]: t for t in tasks}
+            if set(order) != set(ids) or len(order) != len(tasks):
+                missing = sorted(set(ids) - set(order))[:3]
+                extra = sorted(set(order) - set(ids))[:3]
+                raise InputError(f"{src}: its task list differs from {ref.where}'s (missing {missing}, extra "
+                                 f"{extra}) although the registry fingerprint is the same; the file was edited")
+            tasks = [order[t] for t in ids]
+        scores = list(map(_SCORE, tasks))
+        other_sota = list(map(_SOTA, tasks))
+        wins, raws = list(map(_GET_WIN, tasks)), list(map(_GET_RAW, tasks))
+    except (TypeError, KeyError, AttributeError) as e:
+        raise InputError(f"{src}: a task row lacks {e}") from None
+    return checked_row(scores, other_sota, wins, raws, ref, src, mode)
+
+
+def reduce_report(report: Any, source: str, ref: Reference | None) -> Reduced:
+    """One report reduced to what a leaderboard needs. A malformed report raises at once; a content
+    error (a bad score, another task list) is kept in ``error`` (the set's own checks come first).
+    ``ref`` None: a score report becomes the reference (``reference`` is set)."""
+    data = _report_dict(report, source)
+    model, sha, mode, tasks, prov = _check_report(data, source)
+    out = Reduced(model, sha, mode, source, setup_key(prov), prov)
+    if isinstance(tasks, _RawRows):
+        out.raw = tasks
+        return out
+    try:
+        if ref is None:
+            ref = out.reference = Reference.of(tasks, source)
+        out.sigma, out.flags = _score_row(tasks, ref, source, mode)
+    except InputError as e:
+        out.error = e
+    return out
+
+
 def matrix_from_reports(reports: Sequence[Any], sources: Sequence[str] | None = None,
                         expect_registry: str | None = None) -> ResultMatrix:
     """Align report dicts (or ScoreReport objects) into one matrix, refusing inconsistent sets.
 
     expect_registry: refuse reports scored against any other registry fingerprint.
     """
+    from .result_builder import MatrixBuilder
+
     if not reports:
         raise InputError("no result files given")
     sources = list(sources) if sources is not None else [f"report {i + 1}" for i in range(len(reports))]
-    checked = [_check_report(_report_dict(r, s), s) for r, s in zip(reports, sources)]
-    shas: dict[str, list[str]] = {}
-    for (_, sha, _, _, _), src in zip(checked, sources):
-        shas.setdefault(sha, []).append(src)
-    if len(shas) > 1:
-        parts = "; ".join(f"{sha[:16]}… in {', '.join(srcs[:5])}" + (" …" if len(srcs) > 5 else "")
-                          for sha, srcs in shas.items())
-        raise InputError(f"the result files were scored against different task registries ({parts}); "
-                         f"rescore every model with the same generallevel installation and plugins")
-    if expect_registry and expect_registry.strip().lower() != checked[0][1]:
-        raise InputError(f"the result files were scored against registry {checked[0][1]}, not the expected registry "
-                         f"{expect_registry}; refusing to rank them")
-    modes = {c[2] for c in checked}
-    if len(modes) > 1:
-        raise InputError(f"the result files mix scoring modes {sorted(modes)}; use one --compat mode for all")
-    seen: dict[str, str] = {}
-    for (model, *_), src in zip(checked, sources):
-        if model.lower() in seen:
-            raise InputError(f"duplicate model name {model!r}: in {seen[model.lower()]} and {src}")
-        seen[model.lower()] = src
-
-    mode = checked[0][2]
-    raw_rows = [i for i, c in enumerate(checked) if isinstance(c[3], _RawRows)]
-    block = _raw_block([checked[i][3] for i in raw_rows], mode) if raw_rows else None
-    ref = next((i for i, c in enumerate(checked) if not isinstance(c[3], _RawRows)), None)
-    if ref is None:  # only evaluate reports: the installed registry's task order (its fingerprint matched)
-        table, where0 = block[0], sources[0]
-        ids = [t.id for t in table.tasks]
-        meta = [(t.modality, t.paradigm, t.skill or "", t.skill_group or "", t.skill_group_name or "")
-                for t in table.tasks]
-        sota_list, sota = block[2].tolist(), np.asarray(block[2], dtype=float)
-    else:
-        first, where0 = checked[ref][3], sources[ref]
-        try:
-            ids = [t["id"] for t in first]
-            meta = [(t["modality"], t["paradigm"], t.get("skill") or "", t.get("skill_group") or "",
-                     t.get("skill_group_name") or "") for t in first]
-            sota_list = [t.get("sota_score") for t in first]
-        except (TypeError, KeyError) as e:
-            raise InputError(f"{where0}: a task row lacks {e}; expected id, modality, paradigm, score, "
-                             f"sota_score") from None
-        if len(set(ids)) != len(ids):
-            raise InputError(f"{where0}: a task appears twice in 'tasks'")
-        sota = _numbers(sota_list, where0, ids, "sota_score", bounded=False)
-    sigma = np.empty((len(checked), len(ids)))
-    flags: list[list[Any] | None] = [None] * len(checked)
-    if block is not None:
-        table = block[0]
-        if set(ids) != set(table.index) or len(ids) != len(table.index):
-            raise InputError(f"{where0}: its task list differs from the installed registry's although the "
-                             f"fingerprint is the same; the file was edited")
-        cols = np.array([table.index[t] for t in ids], dtype=np.intp)
-        if not np.array_equal(block[2][cols], sota, equal_nan=True):
-            raise InputError(f"{where0}: its SoTA scores differ from the installed registry's although the "
-                             f"fingerprint is the same")
-        sigma[raw_rows] = block[1][:, cols]
-        for k, i in enumerate(raw_rows):
-            flags[i] = None if block[3] is None else block[3][k, cols].tolist()
-    for i, ((_, _, _, tasks, _), src) in enumerate(zip(checked, sources)):
-        if isinstance(tasks, _RawRows):
-            continue
-        try:
-            if list(map(_ID, tasks)) != ids:
-                order = {t["id"]: t for t in tasks}
-                if set(order) != set(ids) or len(order) != len(tasks):
-                    missing = sorted(set(ids) - set(order))[:3]
-                    extra = sorted(set(order) - set(ids))[:3]
-                    raise InputError(f"{src}: its task list differs from {where0}'s (missing {missing}, extra "
-                                     f"{extra}) although the registry fingerprint is the same; the file was edited")
-                tasks = [order[t] for t in ids]
-            scores = list(map(_SCORE, tasks))
-            other_sota = list(map(_SOTA, tasks))
-            flags[i] = [t.get("win") if t.get("raw") is not None else None for t in tasks]
-        except (TypeError, KeyError) as e:
-            raise InputError(f"{src}: a task row lacks {e}") from None
-        # --compat official reproduces the official ranker's errors, which can leave 0..100
-        sigma[i] = _numbers(scores, src, ids, "score", bounded=mode != "official")
-        if other_sota != sota_list and not np.array_equal(
-                _numbers(other_sota, src, ids, "sota_score", bounded=False), sota, equal_nan=True):
-            raise InputError(f"{src}: its SoTA scores differ from {where0}'s although the registry is the same")
-    mod, par, skill, group, group_name = (np.array(col, dtype=object) for col in zip(*meta))
-    wins = None if mode == "official" else _wins(sigma, sota, flags)
-    return ResultMatrix([c[0] for c in checked], sources, ids, mod, par, skill, sigma, sota,
-                        checked[0][1], checked[0][2], _provenance([c[4] for c in checked], checked[0][1]),
-                        group, group_name, wins)
+    builder = MatrixBuilder(len(reports), expect_registry)
+    for report, src in zip(reports, sources):
+        builder.add(reduce_report(report, src, builder.reference))
+    return builder.finish()
 
 
-def _wins(sigma: np.ndarray, sota: np.ndarray, flags: list) -> np.ndarray:
-    """Who beats the SoTA: sigma >= SoTA sigma, except where the two tie (float saturation: FID 0.51 and
-    a SoTA of 0.228 both normalise to 100.0) and the report decided the win on its raw value: there
-    the report's win counts (``flags``: per model, per task the win or None)."""
-    from .levels import TIE_RTOL
+def load_results(paths: Sequence[str | Path], expect_registry: str | None = None, jobs: int = 1) -> ResultMatrix:
+    """Read result JSON files (one per model) into a :class:`ResultMatrix`; ``jobs`` processes parse them."""
+    from .result_files import load_files
 
-    with np.errstate(invalid="ignore"):
-        slack = TIE_RTOL * np.maximum(1.0, np.abs(sota))[None, :]
-        tie = np.abs(sigma - sota[None, :]) <= slack
-        wins = ~np.isnan(sigma) & ~np.isnan(sota)[None, :] & (sigma >= sota[None, :] - slack)
-    for i, row in enumerate(flags):
-        if row is not None:
-            given = tie[i] & np.array([isinstance(f, bool) for f in row])
-            wins[i, given] = np.array([f is True for f in row])[given]
-    return wins
-
-
-def load_results(paths: Sequence[str | Path], expect_registry: str | None = None) -> ResultMatrix:
-    """Read result JSON files (one per model) into a :class:`ResultMatrix`."""
-    reports = []
-    for p in paths:
-        path = Path(p)
-        try:
-            reports.append(json.loads(path.read_text(encoding="utf-8")))
-        except FileNotFoundError:
-            raise InputError(f"{path}: file not found") from None
-        except IsADirectoryError:
-            raise InputError(f"{path}: is a directory, expected a result JSON file") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise InputError(f"{path}: malformed JSON: {e}") from None
-        except OSError as e:
-            raise InputError(f"{path}: cannot read: {e.strerror or e}") from None
-    return matrix_from_reports(reports, [str(p) for p in paths], expect_registry=expect_registry)
+    return load_files(paths, expect_registry, jobs)

@@ -1,6 +1,6 @@
-"""read_json's orjson path gives exactly what the standard library gives: the same values (types,
-key order, duplicate keys, float bits) and, for everything orjson or the stdlib refuses, the same
-InputError text, because those files are parsed by ``json`` exactly as before."""
+"""read_json's msgspec path gives exactly what the standard library gives: the same values (types,
+key order, duplicate keys, float bits, integers of any size) and, for everything msgspec or the
+stdlib refuses, the same InputError text, because those files are parsed by ``json`` as before."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from generallevel import InputError
 from generallevel.readers import fastjson
 from generallevel.readers.benchfolder import read_json
 
-pytest.importorskip("orjson")
+pytest.importorskip("msgspec")
 
 CASES = [
     b'{"a": 1, "a": 2, "b": 3}', b'{"b": 1, "a": 2, "b": 3}',  # duplicate keys: last value, first position
@@ -58,10 +58,10 @@ def _same(a, b):
     return a[0] == b[0] and repr(a[1]) == repr(b[1]) and json.dumps(a[1], default=str) == json.dumps(b[1], default=str)
 
 
-@pytest.mark.parametrize("with_orjson", [True, False])
-def test_every_edge_case_reads_as_the_standard_library_reads_it(tmp_path, monkeypatch, with_orjson):
-    if not with_orjson:
-        monkeypatch.setattr(fastjson, "_orjson", lambda: None)
+@pytest.mark.parametrize("with_msgspec", [True, False])
+def test_every_edge_case_reads_as_the_standard_library_reads_it(tmp_path, monkeypatch, with_msgspec):
+    if not with_msgspec:
+        monkeypatch.setattr(fastjson, "msgspec_json", lambda: None)
     for k, data in enumerate(CASES):
         path = tmp_path / f"case{k}.json"
         path.write_bytes(data)
@@ -77,7 +77,7 @@ def test_values_and_float_bits_equal_on_a_large_random_document(tmp_path):
     doc["small"] = (rng.random(5000) * 1e-2).tolist()  # 0.00xxxxxxxxxxxxxxxxx: 19+ fraction digits
     path = tmp_path / "big.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
-    assert fastjson.parse_bytes(path.read_bytes()) is not fastjson.NOT_PARSED  # the orjson path ran
+    assert fastjson.parse_bytes(path.read_bytes()) is not fastjson.NOT_PARSED  # the msgspec path ran
     got = read_json(path)
     want = json.loads(path.read_text(encoding="utf-8"))
     assert got == want
@@ -85,20 +85,27 @@ def test_values_and_float_bits_equal_on_a_large_random_document(tmp_path):
     assert all(type(a) is type(b) for a, b in zip(got["data"][3].values(), want["data"][3].values()))
 
 
-@pytest.mark.parametrize("chunk", [16, 1 << 20])
-def test_long_integers_are_found_across_chunk_boundaries(monkeypatch, chunk):
-    monkeypatch.setattr(fastjson, "_CHUNK", chunk)
-    for pad in range(0, 40):
-        for length, want in ((18, False), (19, True), (60, True)):
-            for tail in (b",", b"]", b'"'):
-                data = b"[" * pad + b"7" * length + tail + b"5" * 10
-                assert fastjson.has_long_integer(data) is want, (pad, length, tail)
-            # a fraction or a float's integer part is never an integer literal
-            assert not fastjson.has_long_integer(b"[" * pad + b"0." + b"7" * length + b"]")
-            assert not fastjson.has_long_integer(b"[" * pad + b"7" * length + b".5, " + b"7" * length + b"e3]")
-    assert not fastjson.has_long_integer(b"")
-    assert not fastjson.has_long_integer(b"[0.00012345678901234567, 123456789012345678]")
-    assert fastjson.has_long_integer(b"[0.5, 1234567890123456789]")
+def test_numbers_equal_the_standard_library_bit_for_bit():
+    """Random number literals (integers of any size, fractions, exponents): msgspec's value or none."""
+    rng = np.random.default_rng(9)
+    literals = []
+    for _ in range(20_000):
+        digits = "".join(map(str, rng.integers(0, 10, int(rng.integers(1, 26))))).lstrip("0") or "0"
+        s = digits
+        if rng.random() < 0.5 and len(digits) > 1:
+            cut = int(rng.integers(1, len(digits)))
+            s = digits[:cut] + "." + digits[cut:]
+        if rng.random() < 0.5:
+            s += "eE"[int(rng.integers(0, 2))] + ["", "+", "-"][int(rng.integers(0, 3))] + str(int(rng.integers(0, 330)))
+        literals.append(("-" if rng.random() < 0.3 else "") + s)
+    parsed = 0
+    for lit in literals:
+        got = fastjson.parse_bytes(f"[{lit}]".encode())
+        if got is not fastjson.NOT_PARSED:
+            parsed += 1
+            want = json.loads(f"[{lit}]")
+            assert repr(got) == repr(want) and type(got[0]) is type(want[0]), lit
+    assert parsed > 15_000
 
 
 def test_the_collector_is_paused_only_while_parsing(tmp_path):

@@ -354,6 +354,7 @@ def test_unreadable_result_file_is_a_clean_error(tmp_path, monkeypatch):
         raise PermissionError(13, "Permission denied", str(self))
 
     monkeypatch.setattr(Path, "read_text", denied)
+    monkeypatch.setattr(Path, "read_bytes", denied)
     with pytest.raises(InputError, match="r.json: cannot read.*Permission denied"):
         load_results([p])
 

@@ -1,4 +1,8 @@
-"""``generallevel leaderboard RESULTS... --scope A|B|C|D``: rank models from their result JSON files."""
+"""``generallevel leaderboard RESULTS... --scope A|B|C|D``: rank models from their result JSON files.
+
+RESULTS may name folders (their ``*.json`` files) and ``--from-list`` a file of paths, so the number
+of models is not bounded by the command line's length.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,11 @@ import click
 
 
 @click.command("leaderboard")
-@click.argument("results", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("results", nargs=-1, type=click.Path(exists=False))
+@click.option("--from-list", "from_list", metavar="FILE",
+              help="Also rank the result files listed in FILE, one path per line ('-': standard input).")
+@click.option("--jobs", "-j", type=int, default=1, show_default=True,
+              help="Processes that parse result files (worth it from a few thousand files).")
 @click.option("--scope", type=click.Choice(["A", "B", "C", "D"], case_sensitive=False), default="A",
               show_default=True, help="A: all modalities; B: per modality and combinations; "
                                       "C: modality x paradigm; D: the paper's skill groups (docs/scopes.md).")
@@ -19,17 +27,22 @@ import click
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
               help="Write to this file instead of standard output.")
 @click.option("--expect-registry", metavar="SHA256", help="Refuse result files scored against another registry.")
-def command(results: tuple[str, ...], scope: str, facet: str, boards: tuple[str, ...], fmt: str,
-            output: str | None, expect_registry: str | None) -> None:
+def command(results: tuple[str, ...], from_list: str | None, jobs: int, scope: str, facet: str,
+            boards: tuple[str, ...], fmt: str, output: str | None, expect_registry: str | None) -> None:
     """Rank models on the boards of one scope.
 
     RESULTS are report JSON files, one per model, from `generallevel score --format json --tasks`
-    (or `submission score` / `evaluate --format json`), all scored with the same task registry.
-    Ranked by assigned Level, then the score at that Level (docs/leaderboard.md).
+    (or `submission score` / `evaluate --format json`), all scored with the same task registry, or
+    folders holding them (every *.json file directly inside). Ranked by assigned Level, then the
+    score at that Level (docs/leaderboard.md).
     """
-    from ..leaderboard import compute_boards, load_results, render_boards
+    from ..errors import InputError
+    from ..leaderboard import compute_boards, render_boards
+    from ..result_files import load_files, result_paths
 
-    matrix = load_results(results, expect_registry=expect_registry)
+    if not results and from_list is None:
+        raise InputError("name result files or folders, or --from-list FILE")
+    matrix = load_files(result_paths(results, from_list), expect_registry=expect_registry, jobs=jobs)
     text = render_boards(compute_boards(matrix, scope, boards or None, facet), fmt, matrix)
     from ._output import emit
 

@@ -1,0 +1,207 @@
+"""Reading many result files for a leaderboard: folders, lists of paths, worker processes.
+
+``generallevel leaderboard DIR`` takes every ``*.json`` file directly inside DIR (sorted by name) and
+``--from-list FILE`` one path per line, so 100,000 models never meet the operating system's limit on
+command-line length. Each file is parsed (orjson where it gives json's value) and at once reduced to
+a score row (:func:`generallevel.results_matrix.reduce_report`); with ``jobs`` > 1 worker processes
+parse and reduce batches of files and send back only the rows, in file order, so the first error
+reported is the same whatever the number of jobs.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+import os
+import sys
+from itertools import repeat
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+import numpy as np
+
+from .errors import InputError
+from .readers.fastjson import no_gc
+from .results_matrix import Reduced, Reference, ResultMatrix, _check_report, checked_row, reduce_report, setup_key
+
+FILES_PER_TASK = 64  # files a worker parses per round trip
+
+
+def result_paths(items: Iterable[str | Path] = (), from_list: str | Path | None = None) -> list[Path]:
+    """Result files named directly, ``*.json`` files in named folders (sorted, not recursive), and the
+    paths listed in ``from_list`` (one per line; blank lines and lines starting with ``#`` skipped;
+    relative paths are relative to the current folder, as ``tar -T``; ``-`` reads standard input)."""
+    paths: list[Path] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            found = sorted(q for q in p.iterdir() if q.suffix.lower() == ".json" and q.is_file())
+            if not found:
+                raise InputError(f"{p}: no result files (*.json) in this folder")
+            paths += found
+        else:
+            paths.append(p)
+    if from_list is not None:
+        try:
+            text = sys.stdin.read() if str(from_list) == "-" else Path(from_list).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise InputError(f"{from_list}: cannot read the list of result files: {e}") from None
+        listed = [line.strip() for line in text.splitlines()]
+        paths += [Path(line) for line in listed if line and not line.startswith("#")]
+    return paths
+
+
+def read_report(path: Path, data: bytes | None = None) -> Any:
+    """One result file's JSON (msgspec where it gives the standard library's value), errors naming it."""
+    from .readers.fastjson import NOT_PARSED, loads_text, parse_bytes
+
+    try:
+        value = parse_bytes(path.read_bytes() if data is None else data)
+        if value is NOT_PARSED:
+            value = loads_text(path.read_text(encoding="utf-8"))
+        return value
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, expected a result JSON file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise InputError(f"{path}: malformed JSON: {e}") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read: {e.strerror or e}") from None
+
+
+_TYPED: Any = None  # (decoder, UNSET, DecodeError) once built; False without msgspec
+
+
+def _typed_decoder() -> Any:
+    """A msgspec decoder reading only what a score report's row needs (other fields are skipped)."""
+    global _TYPED
+    if _TYPED is None:
+        from .readers.fastjson import msgspec_json
+
+        ms = msgspec_json()
+        if ms is None:
+            _TYPED = False
+            return _TYPED
+        unset = ms.UNSET
+        # score and sota_score must be numbers or null, win a bool or null: anything else (and a missing
+        # score) fails the typed decode, and the generic path then names the problem
+        row = ms.defstruct("Row", [("score", float | None), ("sota_score", float | None), ("id", Any, unset),
+                                   ("win", bool | None, None), ("raw", Any, None)])
+        report = ms.defstruct("Report", [(name, Any, unset) for name in ("model", "mode", "provenance", "evaluation")]
+                              + [("tasks", list[row] | ms.UnsetType, unset)])
+        _TYPED = (ms.json.Decoder(report), unset, ms.DecodeError)
+    return _TYPED
+
+
+def _fast_reduce(data: bytes, source: str, ref: Reference) -> Reduced | None:
+    """A score report in the reference's task order, reduced from typed rows without building its
+    dicts; None for anything else (the generic path decides: same values, same errors)."""
+    typed = _typed_decoder()
+    if not typed:
+        return None
+    decoder, unset, decode_error = typed
+    try:
+        with no_gc():
+            rep = decoder.decode(data)
+    except decode_error:
+        return None
+    rows = rep.tasks
+    if rep.evaluation is not unset or rows is unset or list(map(_ATTR_ID, rows)) != ref.ids:
+        return None
+    scores, other_sota = list(map(_ATTR_SCORE, rows)), list(map(_ATTR_SOTA, rows))
+    wins, raws = list(map(_ATTR_WIN, rows)), list(map(_ATTR_RAW, rows))
+    head = {k: v for k, v in (("model", rep.model), ("provenance", rep.provenance), ("mode", rep.mode))
+            if v is not unset}
+    model, sha, mode, _, prov = _check_report({**head, "tasks": rows}, source)
+    out = Reduced(model, sha, mode, source, setup_key(prov), prov)
+    sigma = np.array(scores, dtype=float)  # null -> NaN; msgspec gave finite floats only
+    if (mode != "official" and ((sigma < 0) | (sigma > 100)).any()) or other_sota != ref.sota_list:
+        try:  # the exact verdict and message of the generic checks
+            out.sigma, out.flags = checked_row(scores, other_sota, wins, raws, ref, source, mode)
+        except InputError as e:
+            out.error = e
+        return out
+    flags = np.fromiter(map(_WIN_CODE.__getitem__, wins), dtype=np.int8, count=len(wins))
+    flags[~np.fromiter(map(operator.is_not, raws, repeat(None)), dtype=bool, count=len(raws))] = -1
+    out.sigma, out.flags = sigma, flags
+    return out
+
+
+_ATTR_ID, _ATTR_SCORE, _ATTR_SOTA, _ATTR_WIN, _ATTR_RAW = map(operator.attrgetter, ("id", "score", "sota_score",
+                                                                                     "win", "raw"))
+_WIN_CODE = {True: 1, False: 0, None: -1}  # typed rows hold only these
+
+
+def reduce_file(path: Path, ref: Reference | None) -> Reduced:
+    """One file reduced: the typed fast path when the task list is known, else parse and reduce."""
+    if ref is not None:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = None  # read_report names the problem
+        if data is not None:
+            fast = _fast_reduce(data, str(path), ref)
+            if fast is not None:
+                return fast
+        return reduce_report(read_report(path, data), str(path), ref)
+    return reduce_report(read_report(path), str(path), ref)
+
+
+_REFERENCE: Reference | None = None  # a worker's copy of the task list (sent once, at its start)
+
+
+def _set_reference(ref: Reference) -> None:
+    global _REFERENCE
+    _REFERENCE = ref
+
+
+_SENT: set[str] = set()  # setups whose provenance this worker has sent (once is enough)
+
+
+def _reduce_files(paths: Sequence[str]) -> list[Reduced]:
+    """Worker: parse and reduce a batch of files against the parent's task list. A worker takes batches
+    in order, so the parent meets each setup's provenance before the reports that leave it out."""
+    out = []
+    for p in paths:
+        r = reduce_file(Path(p), _REFERENCE)
+        if r.setup in _SENT:
+            r.provenance = None
+        _SENT.add(r.setup)
+        out.append(r)
+    return out
+
+
+def _reduced(paths: list[Path], builder: Any, jobs: int) -> Iterator[Reduced]:
+    """Reduced reports in file order; the first files are read here until the task list is known."""
+    i = 0
+    while i < len(paths) and (builder.reference is None or jobs <= 1):
+        r = reduce_file(paths[i], builder.reference)
+        i += 1
+        yield r  # the caller adds it, which may set builder.reference
+    rest = [str(p) for p in paths[i:]]
+    if not rest:
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    batches = [rest[k:k + FILES_PER_TASK] for k in range(0, len(rest), FILES_PER_TASK)]
+    with ProcessPoolExecutor(max_workers=min(jobs, len(batches)), mp_context=ctx, initializer=_set_reference,
+                             initargs=(builder.reference,)) as pool:
+        for batch in pool.map(_reduce_files, batches):
+            yield from batch
+
+
+def load_files(paths: Sequence[str | Path], expect_registry: str | None = None, jobs: int = 1) -> ResultMatrix:
+    """Read result files into a :class:`ResultMatrix`, one reduced row at a time (see module docstring)."""
+    from .result_builder import MatrixBuilder
+
+    paths = [Path(p) for p in paths]
+    if not paths:
+        raise InputError("no result files given")
+    jobs = max(1, min(int(jobs or 1), os.cpu_count() or 1))
+    builder = MatrixBuilder(len(paths), expect_registry)
+    for r in _reduced(paths, builder, jobs):
+        builder.add(r)
+    return builder.finish()
