@@ -6,7 +6,8 @@
 
 Sections: startup (import and CLI wall time), metrics (each metric against its reference library
 on the same inputs), fullscale (a synthetic 699-task, 325,876-instance General-Bench tree scored
-with ``generallevel evaluate``), leaderboard (1,000 models x 699 tasks, every board), service (the web
+with ``generallevel evaluate``), extractors (PNG decode + Inception features against torch-fidelity, cached
+FID rescoring, WAV decode + CLAP), leaderboard (1,000 models x 699 tasks, every board), service (the web
 service as real processes: board latency under 200 concurrent GETs while a worker scores, and the
 server's memory under 8 concurrent uploads expanding to 190 MiB each). Progress goes to stderr;
 stdout carries only the table. Speed goals live here, never in a timed test.
@@ -25,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import Row, failed_row, format_table, log  # noqa: E402
 
-SECTIONS = ("startup", "metrics", "fullscale", "leaderboard", "cluster", "service")  # table order
-RUN_ORDER = ("startup", "leaderboard", "service", "metrics", "cluster", "fullscale")  # the open-ended section last
+SECTIONS = ("startup", "metrics", "extractors", "fullscale", "leaderboard", "cluster", "service")  # table order
+RUN_ORDER = ("startup", "leaderboard", "service", "metrics", "extractors", "cluster", "fullscale")  # open-ended last
 BUDGET = 570.0  # seconds: the whole run must stay under 10 minutes; --jobs 1 gets what is left
 
 
@@ -39,6 +40,10 @@ def _section(name: str, args: argparse.Namespace, deadline: float) -> list[Row]:
         import bench_metrics
 
         return bench_metrics.run(quick=args.quick, only=args.metric)
+    if name == "extractors":
+        import bench_extractors
+
+        return bench_extractors.run(quick=args.quick)
     if name == "fullscale":
         import bench_fullscale
 

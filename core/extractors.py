@@ -35,8 +35,9 @@ from .errors import InputError, MissingDependencyError, RegistrationError, Unkno
 KINDS = ("image", "video", "audio", "text", "3d")
 """What an extractor embeds (the modality of the samples it accepts)."""
 
-OUTPUTS = ("features", "scores")
-"""``features``: an N x D matrix (extractor= options); ``scores``: N numbers (predictor= options)."""
+OUTPUTS = ("features", "scores", "text")
+"""``features``: an N x D matrix (extractor= options); ``scores``: N numbers (predictor= options);
+``text``: N strings (a transcriber, e.g. speech recognition before WER)."""
 
 _BUILD_LOCK = threading.RLock()  # one model load at a time (server threads); re-entrant for nested factories
 
@@ -307,7 +308,7 @@ def resolve(value: Any, metric: str, option: str = "extractor",
                      f"got {type(value).__name__}")
 
 
-ROLES = ("extractor", "reference_extractor", "predictor")
+ROLES = ("extractor", "reference_extractor", "predictor", "transcriber")
 
 
 def default_extractor(metric: str, role: str = "extractor") -> str | None:
@@ -315,7 +316,8 @@ def default_extractor(metric: str, role: str = "extractor") -> str | None:
 
     ``role`` is the metric option it fills: ``"extractor"`` (the predictions side, or both sides of
     a Fréchet distance), ``"reference_extractor"`` (the references when they are another modality,
-    e.g. the texts of CLIP-T) or ``"predictor"`` (per-sample scores). Built-in extractors win over a
+    e.g. the texts of CLIP-T), ``"predictor"`` (per-sample scores) or ``"transcriber"`` (speech to
+    text before a text metric, e.g. WER on generated speech). Built-in extractors win over a
     third party's declaring the same metric; among several, the first name in sorted order.
     Nothing is imported or built.
     """
@@ -330,7 +332,7 @@ def default_extractor(metric: str, role: str = "extractor") -> str | None:
     except Exception:  # noqa: BLE001 - an unknown metric simply has no default
         pass
     attr = "reference_for" if role == "reference_extractor" else "default_for"
-    output = "scores" if role == "predictor" else "features"
+    output = {"predictor": "scores", "transcriber": "text"}.get(role, "features")
     found = [e for e in registry.extractors if e.output == output
              and mkey in {name_key(m) for m in getattr(e, attr)}]
     builtin = {n for n, p in registry.plugins.items() if getattr(p, "builtin", False)}

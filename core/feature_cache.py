@@ -11,8 +11,8 @@ Fréchet metrics also cache the *statistics* (mean, covariance) of a whole set
 (:meth:`CachedExtractor.gaussian_stats`), keyed by the multiset of its sample keys: the reference
 set of an FID/FVD/FAD task is reduced once per model identity.
 
-Where: ``GENERALLEVEL_CACHE_DIR`` (default ``$XDG_CACHE_HOME/generallevel`` or
-``~/.cache/generallevel``); ``GENERALLEVEL_FEATURE_CACHE=off`` turns it off. Features live in one
+Where: ``GENERALLEVEL_FEATURE_CACHE`` (a folder, or ``off`` to turn the cache off), else
+``GENERALLEVEL_CACHE_DIR``, else ``$XDG_CACHE_HOME/generallevel`` or ``~/.cache/generallevel``. Features live in one
 SQLite file per model identity (safe for several processes, e.g. ``evaluate --jobs``), statistics
 in ``.npz`` files. Only numpy and the standard library are imported.
 """
@@ -36,8 +36,11 @@ _LOCK = threading.Lock()
 
 def cache_root() -> Path | None:
     """The cache folder, or None when ``GENERALLEVEL_FEATURE_CACHE`` turns the cache off."""
-    if os.environ.get("GENERALLEVEL_FEATURE_CACHE", "").strip().lower() in _OFF:
+    setting = os.environ.get("GENERALLEVEL_FEATURE_CACHE", "").strip()
+    if setting.lower() in _OFF:
         return None
+    if setting.lower() not in ("", "1", "on", "true", "yes"):
+        return Path(setting).expanduser()
     root = os.environ.get("GENERALLEVEL_CACHE_DIR")
     if root:
         return Path(root).expanduser()
@@ -192,12 +195,15 @@ class CachedExtractor:
             first: dict[str, int] = {}
             todo = [i for i in missing if first.setdefault(keys[i], i) == i]  # embed duplicates once
             rows = _as_rows(self.fn([samples[i] for i in todo]))
-            if rows.shape[0] != len(todo):
+            if len(rows) != len(todo):
                 return rows  # a broken extractor: let the metric report the row count
-            new = {keys[i]: rows[j] for j, i in enumerate(todo)}
+            new = {keys[i]: _encode(rows[j]) for j, i in enumerate(todo)}
             cache.put(new)
             found.update(new)
-        return np.stack([found[k] for k in keys])
+        out = [found[k] for k in keys]
+        if out and out[0].dtype == _TEXT:  # a transcriber: N strings
+            return [bytes(row).decode("utf-8") for row in out]
+        return np.stack(out)
 
     def gaussian_stats(self, samples: Sequence[Any],
                        compute: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -217,7 +223,12 @@ class CachedExtractor:
         return mu, sigma
 
 
+_TEXT = np.dtype("S1")  # texts are cached as their UTF-8 bytes
+
+
 def _as_rows(value: Any) -> Any:
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return value
     if hasattr(value, "detach") and hasattr(value, "cpu"):
         value = value.detach().cpu().numpy()
     try:
@@ -225,6 +236,12 @@ def _as_rows(value: Any) -> Any:
     except (ValueError, TypeError):
         return value
     return arr
+
+
+def _encode(row: Any) -> np.ndarray:
+    if isinstance(row, str):
+        return np.frombuffer(row.encode("utf-8"), dtype=_TEXT) if row else np.zeros(0, _TEXT)
+    return np.asarray(row)
 
 
 def describe_identity(**parts: Any) -> str:

@@ -104,6 +104,13 @@ def test_the_cache_can_be_turned_off(toy, monkeypatch):
     assert Projector.calls == [4, 4] and not (toy / "features").exists()
 
 
+def test_the_cache_folder_can_be_named_by_the_switch(toy, monkeypatch, tmp_path_factory):
+    elsewhere = tmp_path_factory.mktemp("shared_cache")
+    monkeypatch.setenv("GENERALLEVEL_FEATURE_CACHE", str(elsewhere))  # e.g. a cluster's shared file system
+    gl.get_extractor("toy-cached").load()(imgs(2, 7))
+    assert list((elsewhere / "features").glob("*.sqlite")) and not (toy / "features").exists()
+
+
 def test_feature_cache_survives_a_new_process_view(toy):
     cache = FeatureCache(toy, "identity-x")
     cache.put({"k1": np.arange(3, dtype=np.float32)})

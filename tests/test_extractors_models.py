@@ -304,3 +304,45 @@ def test_dino_by_name_from_the_hub_cache(audio_hub, monkeypatch):
         want = model(pixel_values=px).last_hidden_state[:, 0].numpy()
     np.testing.assert_allclose(feats, want, rtol=1e-5, atol=1e-6)
     assert gl.get_metric("DINO-I").compute(A[:3], A[:3][::-1], extractor="dino-vitb16") >= 0
+
+
+def test_laion_aesthetic_predictor_from_vbench_folder(tmp_path, monkeypatch):
+    opts = tiny_models.save_tiny("laion-aesthetic", tmp_path)
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
+    monkeypatch.setenv("VBENCH_CACHE_DIR", str(tmp_path / "vbench"))
+    assert default_extractor("AestheticScore", "predictor") == "laion-aesthetic"
+    scores = gl.get_extractor("laion-aesthetic").load()(A)
+    assert scores.shape == (6,) and ((scores >= 0) & (scores <= 10)).all()
+    # by hand: the CLIP image embedding, L2-normalised, through the linear head
+    emb = gl.get_extractor("clip-image").load(model=opts["model"])(A).astype(np.float64)
+    head = torch.load(opts["head"])
+    want = (emb / np.linalg.norm(emb, axis=1, keepdims=True)) @ head["weight"].double().numpy()[0] + float(head["bias"])
+    np.testing.assert_allclose(scores, want, rtol=1e-5)
+    assert gl.get_metric("AestheticScore").compute(A, None, predictor="laion-aesthetic") == \
+        pytest.approx(10 * scores.mean())
+    monkeypatch.setenv("VBENCH_CACHE_DIR", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "elsewhere"))
+    _reset_builds()
+    with pytest.raises(MissingWeightsError, match=r"sa_0_4_vit_l_14_linear\.pth.*fetch laion-aesthetic"):
+        gl.get_extractor("laion-aesthetic").load()
+
+
+def test_whisper_transcribes_as_transformers_generate(tmp_path, monkeypatch):
+    opts = tiny_models.save_tiny("whisper", tmp_path)
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
+    ext = gl.get_extractor("whisper")
+    assert (ext.output, ext.sample_rate, default_extractor("WER", "transcriber")) == ("text", 16000, "whisper")
+    rng = np.random.default_rng(2)
+    clips = [(0.1 * rng.standard_normal(16000 * s)).astype(np.float32) for s in (1, 3)]
+    fn = ext.load(max_new_tokens=6)
+    texts = fn(clips)
+    from transformers import WhisperForConditionalGeneration, WhisperProcessor
+
+    model = WhisperForConditionalGeneration.from_pretrained(opts["model"]).eval()
+    proc = WhisperProcessor.from_pretrained(opts["model"])
+    feats = proc.feature_extractor(clips, sampling_rate=16000, return_tensors="pt", return_attention_mask=True)
+    with torch.no_grad():
+        ids = model.generate(feats["input_features"], attention_mask=feats["attention_mask"], task="transcribe",
+                             num_beams=1, do_sample=False, max_new_tokens=6)
+    assert texts == [t.strip() for t in proc.batch_decode(ids, skip_special_tokens=True)]
+    assert fn(clips[::-1]) == texts[::-1] and fn.hits == 2, "transcripts come from the feature cache"

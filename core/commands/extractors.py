@@ -41,7 +41,7 @@ def command(ctx: click.Context, kind: str | None, metric: str | None, as_json: b
     rows = []
     for e in exts:
         missing = e.missing_requirements()
-        out = f"D={e.dim}" if e.output == "features" and e.dim else ("features" if e.output == "features" else "scores")
+        out = f"D={e.dim}" if e.output == "features" and e.dim else e.output
         rows.append([e.name, e.kind, out, ", ".join(e.metrics) or "-", ", ".join(e.requires) or "-",
                      "yes" if not missing else "missing " + ", ".join(missing), e.plugin])
     click.echo(format_table(["Extractor", "Kind", "Output", "Metrics", "Requires", "Available", "Plugin"], rows))

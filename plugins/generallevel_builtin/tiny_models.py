@@ -28,6 +28,8 @@ _SAVERS = {
     "dino-vitb16": "_net_dino",
     "clap-audio": "_net_clap",
     "clap-text": "_net_clap",
+    "laion-aesthetic": "_net_aesthetic",
+    "whisper": "_net_whisper",
 }
 
 
