@@ -88,7 +88,7 @@ def plugins_cmd(as_json: bool) -> None:
     rows = [[p["name"], p["distribution"], p["version"], ",".join(p["hooks"]) or "-",
              f"{len(p['metrics'])} metrics, {p['tasks']} tasks"
              + (f", {len(p['extractors'])} extractors" if p.get("extractors") else ""),
-             p["error"] or "ok"] for p in infos]
+             p["error"] or ("ok; " + "; ".join(p["warnings"]) if p.get("warnings") else "ok")] for p in infos]
     click.echo(format_table(["Plugin", "Distribution", "Version", "Hooks", "Registers", "Status"], rows))
 
 
