@@ -33,7 +33,9 @@ def register_metrics(register):
                      inputs=boxes + "; COCO AP averaged over IoU .50:.95 (option iou_thresholds). Or: "
                      "predictions one score per instance, references 0/1 labels -> ranking AP"))
     register(percent("mAP", _M + "mean_average_precision", "mean AP", reference=coco,
-                     inputs=boxes + "; COCO mAP over IoU .50:.95 and categories (option iou_thresholds)"))
+                     inputs=boxes + "; COCO mAP over IoU .50:.95 and categories (option iou_thresholds); "
+                     "matching='center-distance': nuScenes detection mAP (per sample boxes with translation, "
+                     "detection_name, detection_score; thresholds 0.5/1/2/4 m)"))
     register(percent("AP@10", _M + "ap10", "AP10", "mAP@10", reference=coco + " with iouThrs=[0.10]",
                      inputs=boxes + "; AP at IoU threshold 0.10 (101-point interpolation)"))
     register(percent("AP@50", _M + "ap50", "AP50", "mAP@50", "mAP50", "AP@0.5", reference=coco,
@@ -111,8 +113,18 @@ def average_precision(predictions: Any, references: Any, *, iou_thresholds: Any 
 
 
 def mean_average_precision(predictions: Any, references: Any, *, iou_thresholds: Any = None,
-                           **options: Any) -> float:
-    """COCO mAP: AP over IoU .50:.95, averaged over categories that have ground truth."""
+                           matching: str = "iou", **options: Any) -> float:
+    """COCO mAP: AP over IoU .50:.95, averaged over categories that have ground truth.
+
+    ``matching="center-distance"`` is the nuScenes detection mAP instead (3D boxes matched by centre
+    distance; options thresholds, classes, min_recall, min_precision: see ``nuscenes.py``).
+    """
+    if matching == "center-distance":
+        from .nuscenes import nuscenes_map
+
+        return nuscenes_map(predictions, references, **options)
+    if matching != "iou":
+        raise InputError(f"mAP: unknown matching {matching!r}; use 'iou' (COCO) or 'center-distance' (nuScenes)")
     from ._coco import COCO_IOUS
 
     return _coco(predictions, references, _thresholds(iou_thresholds, COCO_IOUS), options)
