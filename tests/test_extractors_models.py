@@ -196,7 +196,7 @@ def _torchmetrics_pairs(folder, images, texts):
     def load():
         return CLIPModel.from_pretrained(folder), CLIPProcessor.from_pretrained(folder)
 
-    return [float(clip_score(torch.from_numpy(im).permute(2, 0, 1), t, model_name_or_path=load))
+    return [float(clip_score(torch.from_numpy(im).permute(2, 0, 1), t, model_name_or_path=load).detach())
             for im, t in zip(images, texts)]
 
 
