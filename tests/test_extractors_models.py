@@ -166,6 +166,18 @@ def test_inception_missing_and_corrupt_weights(tmp_path, monkeypatch):
         gl.get_extractor("inception-pool3").load()
 
 
+def test_inception_finds_pytorch_fids_file_name(torch_home, inception, tmp_path, monkeypatch):
+    """pytorch-fid 0.3.0 loaded the tiny file strictly through its own loader (the golden numbers), so the
+    layouts are one; here the option-free build finds it under pytorch-fid's name in TORCH_HOME."""
+    folder = tmp_path / "hub" / "checkpoints"
+    folder.mkdir(parents=True)
+    (folder / "pt_inception-2015-12-05-6726825d.pth").symlink_to(torch_home[1]["inception-pool3"]["weights"])
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    built = gl.get_extractor("inception-pool3").load()
+    assert built.weights.name == "pt_inception-2015-12-05-6726825d.pth"
+    assert np.array_equal(built(A[:2]), inception.fn(A[:2]))
+
+
 def test_inception_refuses_samples_outside_the_contract(inception):
     fn = inception
     with pytest.raises(InputError, match="image 1 must have dtype uint8"):
