@@ -94,16 +94,22 @@ def gen_flow(n, rng, words):
     return outs, preds
 
 
+# Cityscapes ids, the things/stuff split the registry gives Road Scene Panoptic Segmentation (a PQ
+# task without a split accepts any ids)
+PANOPTIC_IDS = np.array([7, 8, 11, 12, 13, 17, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 31, 32, 33])
+
+
 def gen_panoptic(n, rng, words):
     h, w, _ = SHAPES["panoptic"]
     outs, preds = [], []
     for _ in range(n):
-        cat = np.repeat(np.repeat(rng.integers(0, 6, (h // 8, w // 8)), 8, 0), 8, 1)
+        cat = np.repeat(np.repeat(rng.choice(PANOPTIC_IDS[:6], (h // 8, w // 8)), 8, 0), 8, 1)
+        cat[: h // 2, : w // 2] = PANOPTIC_IDS[11 + int(rng.integers(0, 8))]  # a "thing" region
         inst = np.repeat(np.repeat(rng.integers(0, 4, (h // 8, w // 8)), 8, 0), 8, 1)
         ref = np.stack([cat, inst], axis=-1)
         pred = ref.copy()
         flip = rng.random((h, w)) < 0.1
-        pred[flip, 0] = rng.integers(0, 6, int(flip.sum()))
+        pred[flip, 0] = rng.choice(PANOPTIC_IDS[:6], int(flip.sum()))
         outs.append({"map": ref.tolist()})
         preds.append(pred.tolist())
     return outs, preds
@@ -206,6 +212,61 @@ def gen_i2v(n, rng, words):
     vals = rng.uniform(0.2, 1.0, (n, 4))
     return ([{"video": f"videos/{i:06d}.mp4"} for i in range(n)],
             [dict(zip(keys, v)) for v in r4(vals)])
+
+
+NUSCENES_CLASSES = ("car", "pedestrian", "bicycle", "bus", "truck")
+
+
+def gen_centre_boxes(n, rng, words, per_sample=8):
+    """nuScenes detection samples (mAP matching='center-distance'): 3-D boxes with translation [x, y, z]
+    in metres; predictions within ~0.6 m of most objects, a few misses and false positives."""
+    outs, preds = [], []
+    for _ in range(n):
+        k = int(rng.integers(1, 2 * per_sample))
+        xyz = np.column_stack([rng.uniform(-50, 50, (k, 2)), rng.uniform(0, 3, k)])
+        cls = rng.integers(0, len(NUSCENES_CLASSES), k)
+        outs.append({"boxes": [{"translation": t, "detection_name": NUSCENES_CLASSES[c]}
+                               for t, c in zip(np.round(xyz, 2).tolist(), cls.tolist())]})
+        keep = rng.random(k) < 0.85
+        det = xyz[keep] + rng.normal(0, 0.6, (int(keep.sum()), 3))
+        extra = int(rng.poisson(2))
+        det = np.vstack([det, np.column_stack([rng.uniform(-50, 50, (extra, 2)), rng.uniform(0, 3, extra)])])
+        dcls = np.r_[cls[keep], rng.integers(0, len(NUSCENES_CLASSES), extra)]
+        score = np.r_[rng.uniform(0.4, 1, int(keep.sum())), rng.uniform(0, 0.6, extra)]
+        preds.append([{"translation": t, "detection_name": NUSCENES_CLASSES[c], "detection_score": float(s)}
+                      for t, c, s in zip(np.round(det, 2).tolist(), dcls.tolist(), np.round(score, 3).tolist())])
+    return outs, preds
+
+
+def gen_tracks(n, rng, words, frames=40, objects=12):
+    """3D Tracking scenes (the tracking3d adapter): objects moving on straight lines, tracked with
+    position noise, a missed frame now and then, one identity switch per scene and a false track."""
+    outs, preds = [], []
+    for _ in range(n):
+        start = rng.uniform(-40, 40, (objects, 2))
+        speed = rng.uniform(-1, 1, (objects, 2))
+        cls = rng.integers(0, len(NUSCENES_CLASSES), objects)
+        ref, hyp = [], []
+        for f in range(frames):
+            pos = start + f * speed
+            ref.append([{"instance_token": f"obj{j}", "translation": [*np.round(pos[j], 2).tolist(), 1.0],
+                         "tracking_name": NUSCENES_CLASSES[cls[j]]} for j in range(objects)])
+            frame = []
+            for j in range(objects):
+                if rng.random() < 0.1:
+                    continue
+                track = f"trk{j}" if not (j == 0 and f >= frames // 2) else "trk-switched"
+                p = pos[j] + rng.normal(0, 0.3, 2)
+                frame.append({"tracking_id": track, "translation": [*np.round(p, 2).tolist(), 1.0],
+                              "tracking_score": round(float(rng.uniform(0.3, 1.0)), 3),
+                              "tracking_name": NUSCENES_CLASSES[cls[j]]})
+            frame.append({"tracking_id": "trk-false", "translation": [*np.round(rng.uniform(-40, 40, 2), 2).tolist(),
+                                                                       1.0],
+                          "tracking_score": round(float(rng.uniform(0.0, 0.5)), 3), "tracking_name": "car"})
+            hyp.append(frame)
+        outs.append({"frames": ref})
+        preds.append(hyp)
+    return outs, preds
 
 
 def gen_amota(n, rng, words):

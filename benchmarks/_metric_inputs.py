@@ -159,8 +159,10 @@ def ref_micro_f1_sets(preds, refs) -> float:
     return 100.0 * f1_score(mlb.transform(refs), mlb.transform(preds), average="micro")
 
 
-def _coco_eval(preds, refs):
-    """pycocotools used directly: build the two COCO objects, evaluate, accumulate, summarize."""
+def _coco_eval(preds, refs, iou_thrs=None, same_as_ours: bool = True):
+    """pycocotools used directly: build the two COCO objects (loadRes for the detections), evaluate,
+    accumulate. ``same_as_ours``: configured as generallevel's AP family runs, i.e. one area range
+    ('all') and maxDets=[100] (and ``iou_thrs``); else COCOeval's defaults plus summarize()."""
     from pycocotools.coco import COCO
     from pycocotools.cocoeval import COCOeval
 
@@ -180,15 +182,40 @@ def _coco_eval(preds, refs):
         gt.createIndex()
         dt = gt.loadRes(dts)
         ev = COCOeval(gt, dt, "bbox")
+        if same_as_ours:
+            ev.params.areaRng, ev.params.areaRngLbl, ev.params.maxDets = [[0 ** 2, 1e5 ** 2]], ["all"], [100]
+            if iou_thrs is not None:
+                ev.params.iouThrs = np.asarray(iou_thrs, dtype=float)
         ev.evaluate()
         ev.accumulate()
-        ev.summarize()
-    return ev.stats
+        if not same_as_ours:
+            ev.summarize()
+    return ev
 
 
-def ref_coco_stats(preds, refs) -> np.ndarray:
-    """COCOeval's 12 summary numbers in percent (AP, AP50, AP75, ...): one evaluation gives them all."""
-    return 100.0 * np.asarray(_coco_eval(preds, refs), dtype=float)
+def _mean_precision(ev) -> float:
+    prec = ev.eval["precision"][:, :, :, 0, -1]  # area 'all' (first range), the largest maxDets
+    return 100.0 * float(np.mean(prec[prec > -1]))
+
+
+COCO_SAME = ("COCOeval(bbox) with params.areaRng=[all], maxDets=[100]{}, evaluate()+accumulate(), "
+             "mean of eval['precision'] > -1 (what summarize() averages for stats[0]/[1])")
+
+
+def ref_coco_ap(preds, refs) -> float:
+    """AP@[.50:.95], pycocotools configured as ours."""
+    return _mean_precision(_coco_eval(preds, refs))
+
+
+def ref_coco_ap50(preds, refs) -> float:
+    """AP@50, pycocotools configured as ours (one IoU threshold)."""
+    return _mean_precision(_coco_eval(preds, refs, iou_thrs=[0.5]))
+
+
+def ref_coco_default(preds, refs) -> float:
+    """COCOeval's defaults (3 area ranges, maxDets 1/10/100, 10 thresholds) + summarize(): stats[0].
+    More work than AP needs; for the informational row only."""
+    return 100.0 * float(_coco_eval(preds, refs, same_as_ours=False).stats[0])
 
 
 def ref_wer(preds, refs) -> float:
@@ -253,13 +280,14 @@ def ref_frechet(a, b) -> float:
     return float(diff.dot(diff) + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean))
 
 
-def ref_chamfer(preds, refs) -> float:
-    """scipy cKDTree nearest neighbours with the library defaults (one query thread)."""
+def ref_chamfer(preds, refs, workers: int = -1) -> float:
+    """scipy cKDTree nearest neighbours, default tree settings, queries on ``workers`` threads (-1: all
+    cores, the thread count generallevel's CD uses by default)."""
     from scipy.spatial import cKDTree
 
     vals = []
     for p, g in zip(preds, refs):
-        d1 = cKDTree(g).query(p)[0]
-        d2 = cKDTree(p).query(g)[0]
+        d1 = cKDTree(g).query(p, workers=workers)[0]
+        d2 = cKDTree(p).query(g, workers=workers)[0]
         vals.append(0.5 * (np.mean(d1 ** 2) + np.mean(d2 ** 2)))
     return float(np.mean(vals))

@@ -18,9 +18,9 @@ import numpy as np
 VARIANTS = 16
 
 
-def _fragments(seed: int = 0) -> tuple[bytes, bytes, list[list[bytes]]]:
-    """(head, tail, per task VARIANTS serialised rows) of a score report."""
-    import orjson
+def _fragments(seed: int = 0) -> tuple[bytes, bytes, list[list[bytes]], np.ndarray]:
+    """(head, tail, per task VARIANTS serialised rows, their scores (VARIANTS x tasks)) of a score report."""
+    import json
 
     import generallevel as gl
     from bench_leaderboard import raw_matrix
@@ -41,40 +41,45 @@ def _fragments(seed: int = 0) -> tuple[bytes, bytes, list[list[bytes]]]:
             ok = not np.isnan(sigma[v, j])
             row = dict(task, raw=float(raw[v, j]) if ok else None, score=float(sigma[v, j]) if ok else None,
                        win=bool(wins[v, j]) if ok else False)
-            variants.append(orjson.dumps(row))
+            variants.append(json.dumps(row, separators=(",", ":")).encode())
         rows.append(variants)
     head_obj = {k: v for k, v in template.items() if k != "tasks"}
-    text = orjson.dumps({**head_obj, "tasks": ["@@TASKS@@"]})
+    text = json.dumps({**head_obj, "tasks": ["@@TASKS@@"]}, separators=(",", ":")).encode()
     head, tail = text.split(b'"@@TASKS@@"')
-    return head, tail, rows
+    return head, tail, rows, sigma
 
 
-def write_result_files(folder: str | Path, n_models: int, seed: int = 0, jobs: int = 1) -> int:
-    """Write ``n_models`` result files model-000000.json ... into ``folder``; returns total bytes."""
+def write_result_files(folder: str | Path, n_models: int, seed: int = 0, jobs: int = 1) -> tuple[int, np.ndarray]:
+    """Write ``n_models`` result files model-000000.json ... into ``folder``. Returns the bytes written
+    and, per model, the sum of its task scores (``np.nansum`` of its row), what a correct reader finds."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    head, tail, rows = _fragments(seed)
+    head, tail, rows, sigma = _fragments(seed)
+    parts = (head, tail, rows, sigma)
     if jobs > 1 and n_models >= 1000:
         from concurrent.futures import ProcessPoolExecutor
 
         cuts = np.linspace(0, n_models, jobs + 1).astype(int)
         with ProcessPoolExecutor(jobs) as pool:
-            parts = pool.map(_write_range, [folder] * jobs, cuts[:-1], cuts[1:], [(head, tail, rows)] * jobs,
-                             [seed] * jobs)
-            return sum(parts)
-    return _write_range(folder, 0, n_models, (head, tail, rows), seed)
+            done = list(pool.map(_write_range, [folder] * jobs, cuts[:-1], cuts[1:], [parts] * jobs, [seed] * jobs))
+        return sum(d[0] for d in done), np.concatenate([d[1] for d in done])
+    return _write_range(folder, 0, n_models, parts, seed)
 
 
-def _write_range(folder: Path, lo: int, hi: int, parts, seed: int) -> int:
-    head, tail, rows = parts
+def _write_range(folder: Path, lo: int, hi: int, parts, seed: int) -> tuple[int, np.ndarray]:
+    head, tail, rows, sigma = parts
     model_key = b'"model":"TEMPLATE"'
     assert model_key in head
     rng = np.random.default_rng([seed, lo])
     total = 0
     n_tasks = len(rows)
+    sums = np.empty(hi - lo)
+    cols = np.arange(n_tasks)
     for i in range(lo, hi):
         # about 30 % of tasks unsupported, as bench_leaderboard.raw_matrix draws them
-        pick = np.where(rng.random(n_tasks) < 0.3, 0, rng.integers(1, VARIANTS, n_tasks)).tolist()
+        pick = np.where(rng.random(n_tasks) < 0.3, 0, rng.integers(1, VARIANTS, n_tasks))
+        sums[i - lo] = np.nansum(sigma[pick, cols])
+        pick = pick.tolist()
         body = b",".join([rows[j][v] for j, v in enumerate(pick)])
         data = head.replace(model_key, b'"model":"model-%06d"' % i) + body + tail
         fd = os.open(folder / f"model-{i:06d}.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -83,4 +88,4 @@ def _write_range(folder: Path, lo: int, hi: int, parts, seed: int) -> int:
         finally:
             os.close(fd)
         total += len(data)
-    return total
+    return total, sums

@@ -38,9 +38,9 @@ from _instances import (  # noqa: E402
 )
 from _instances_media import media_generator, with_media_keys, write_media  # noqa: E402
 from _instances_arrays import (  # noqa: E402
-    gen_amota, gen_binary_masks, gen_cepstra, gen_clouds, gen_depth, gen_flow, gen_frame_labels, gen_i2v,
-    gen_images, gen_label_maps, gen_mattes, gen_panoptic, gen_parts, gen_saliency, gen_tubes, gen_trajectories,
-    gen_video_flows, gen_video_masks, gen_videos,
+    gen_amota, gen_binary_masks, gen_centre_boxes, gen_cepstra, gen_clouds, gen_depth, gen_flow, gen_frame_labels,
+    gen_i2v, gen_images, gen_label_maps, gen_mattes, gen_panoptic, gen_parts, gen_saliency, gen_tracks, gen_tubes,
+    gen_trajectories, gen_video_flows, gen_video_masks, gen_videos,
 )
 
 
@@ -82,11 +82,18 @@ OPTION_GENERATORS: dict[tuple[str, str, Any], Gen] = {
     ("AUC", "curve", "success"): gen_overlaps,
     ("F1", "mode", "token"): gen_short_answers,
     ("mIoU", "per_video", True): gen_video_masks,
+    ("mAP", "matching", "center-distance"): gen_centre_boxes,
 }
+# Tasks read by their own adapter (registry ``adapter``), keyed by that adapter.
+ADAPTER_GENERATORS: dict[str, Gen] = {"generallevel_builtin.tracking3d:adapt": gen_tracks}
 
 
 def generator_key(task: Any, metric: str) -> str:
-    """Which generator a task uses: its metric's, or a metric_options variant ("AUC[curve=success]")."""
+    """Which generator a task uses: its adapter's, its metric's, or a metric_options variant
+    ("AUC[curve=success]")."""
+    adapter = getattr(task, "adapter", None)
+    if isinstance(adapter, str) and adapter in ADAPTER_GENERATORS:
+        return f"{metric}[adapter={adapter}]"
     for k, v in sorted(getattr(task, "metric_options", {}).items()):
         if isinstance(v, (str, int, float, bool)) and (metric, k, v) in OPTION_GENERATORS:
             return f"{metric}[{k}={v}]"
@@ -96,6 +103,8 @@ def generator_key(task: Any, metric: str) -> str:
 def _generator(key: str) -> Gen:
     if "+files@" in key:  # this task's items name media files (_instances_media.py)
         return media_generator(key)
+    if "[adapter=" in key:
+        return ADAPTER_GENERATORS[key.partition("[adapter=")[2].rstrip("]")]
     if "[" in key:
         return next(gen for (m, k, v), gen in OPTION_GENERATORS.items() if f"{m}[{k}={v}]" == key)
     return GENERATORS[key]

@@ -16,8 +16,11 @@ from ._declare import distance
 from .regression import check_finite, to_float_array
 
 _M = "generallevel_builtin.pointcloud:"
-# Sliding-midpoint trees build ~1.5x faster than median-split ones; queries stay exact.
-_TREE = {"balanced_tree": False, "compact_nodes": False}
+# Sliding-midpoint trees build ~1.5x faster than median-split ones, and leaves of 32 points suit 3-D
+# clouds; queries stay exact (the nearest distance does not depend on the tree). Compact nodes (scipy's
+# default) are kept: they cost at build time and save more at query time. Build + query of 100k-point
+# clouds takes ~0.9x of scipy's defaults at the same thread count (benchmarks/, CD row).
+_TREE = {"balanced_tree": False, "leafsize": 32}
 
 
 @hookimpl
