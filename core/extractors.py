@@ -96,6 +96,8 @@ class Extractor:
     """The extractor's own revision (network definition + preprocessing); part of the cache key."""
     fetch: Callable[..., Any] | str | None = None
     """Downloads the weights with the defining library's own function ("module:attr" or callable)."""
+    locate: Callable[[], Any] | str | None = None
+    """Cheap, import-free: where the default weights are expected, as ``(path, present)``; for listings."""
     default_for: tuple[str, ...] = ()
     """Metrics for which this is the reference network (``extractor=`` / ``predictor=`` default)."""
     reference_for: tuple[str, ...] = ()
@@ -120,8 +122,10 @@ class Extractor:
                                              or self.sample_rate < 1):
             raise RegistrationError(f"{where}: sample_rate must be a positive integer (Hz) or None, "
                                     f"got {self.sample_rate!r}")
-        if self.fetch is not None and not (callable(self.fetch) or (isinstance(self.fetch, str) and ":" in self.fetch)):
-            raise RegistrationError(f"{where}: fetch must be a callable or a 'module:attr' string, got {self.fetch!r}")
+        for attr in ("fetch", "locate"):
+            value = getattr(self, attr)
+            if value is not None and not (callable(value) or (isinstance(value, str) and ":" in value)):
+                raise RegistrationError(f"{where}: {attr} must be a callable or a 'module:attr' string, got {value!r}")
         for attr in ("metrics", "aliases", "requires", "default_for", "reference_for"):
             value = getattr(self, attr)
             if isinstance(value, str):  # ("FID") is a string, not a tuple: a common slip
@@ -183,6 +187,17 @@ class Extractor:
                 f"{'is' if len(missing) == 1 else 'are'} not installed; install "
                 f"{'it' if len(missing) == 1 else 'them'} (see the plugin's documentation) or pass "
                 f"precomputed features / your own callable instead")
+
+    def weights_status(self) -> tuple[str, bool] | None:
+        """``(where the default weights are expected, whether they are there)``, or None when the
+        extractor declares no ``locate``. Imports no model library."""
+        if self.locate is None:
+            return None
+        try:
+            where, present = self._import(self.locate, "locate")()
+        except Exception:  # noqa: BLE001 - a listing never fails on one extractor
+            return None
+        return str(where), bool(present)
 
     def download(self, **options: Any) -> Any:
         """Fetch the weights with the defining library's own download function (needs a network).
@@ -246,6 +261,7 @@ class Extractor:
             "preprocessing": self.preprocessing,
             "version": self.version,
             "fetch": self.fetch is not None,
+            "weights": (lambda st: None if st is None else {"path": st[0], "present": st[1]})(self.weights_status()),
             "default_for": list(self.default_for),
             "reference_for": list(self.reference_for),
         }

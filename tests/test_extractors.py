@@ -124,7 +124,7 @@ def test_plugins_json_and_extractors_cli(toy):
         "name": "toy-text", "aliases": [], "kind": "text", "output": "features", "dim": 6, "metrics": ["CLIP-T"],
         "requires": [], "available": True, "factory": None, "plugin": "toy_extractors", "plugin_version": "0",
         "reference": "", "description": "", "sample_rate": None, "samples": "", "preprocessing": "",
-        "version": "", "fetch": False, "default_for": [], "reference_for": []}
+        "version": "", "fetch": False, "weights": None, "default_for": [], "reference_for": []}
     assert ToyExtractors.builds == 0
 
 

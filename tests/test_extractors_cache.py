@@ -3,6 +3,8 @@ extractors (no torch needed): content keys, per-sample rows, reference-set stati
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -131,3 +133,24 @@ def test_fetch_command(toy, monkeypatch):
     assert r.exit_code == 1 and "HF_HUB_OFFLINE=1 forbids downloads" in r.output
     listing = CliRunner().invoke(main, ["extractors", "--kind", "image"])
     assert listing.exit_code == 0 and "toy-cached" in listing.output
+
+
+def test_listing_says_whether_the_weights_are_there(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    ext = gl.get_extractor("inception-pool3")
+    where, present = ext.weights_status()
+    assert not present and where == str(tmp_path / "hub" / "checkpoints" / "weights-inception-2015-12-05-6726825d.pth")
+    (tmp_path / "hub" / "checkpoints").mkdir(parents=True)
+    (tmp_path / "hub" / "checkpoints" / "pt_inception-2015-12-05-6726825d.pth").write_bytes(b"x")
+    assert ext.weights_status() == (str(tmp_path / "hub" / "checkpoints" / "pt_inception-2015-12-05-6726825d.pth"),
+                                    True)
+    assert gl.get_extractor("clip-text").weights_status() == (
+        str(tmp_path / "hub" / "models--openai--clip-vit-large-patch14"), False)
+    table = CliRunner().invoke(main, ["extractors"]).output
+    assert "Weights" in table and "generallevel extractors fetch NAME" in table
+    line = next(ln for ln in table.splitlines() if ln.startswith("inception-pool3"))
+    assert " present " in line
+    rows = {r["name"]: r for r in json.loads(CliRunner().invoke(main, ["extractors", "--json"]).output)}
+    assert rows["clip-image"]["weights"] == {"path": str(tmp_path / "hub" / "models--openai--clip-vit-large-patch14"),
+                                             "present": False}

@@ -42,10 +42,16 @@ def command(ctx: click.Context, kind: str | None, metric: str | None, as_json: b
     for e in exts:
         missing = e.missing_requirements()
         out = f"D={e.dim}" if e.output == "features" and e.dim else e.output
+        status = e.weights_status()
+        weights = "-" if status is None else ("present" if status[1] else "missing")
         rows.append([e.name, e.kind, out, ", ".join(e.metrics) or "-", ", ".join(e.requires) or "-",
-                     "yes" if not missing else "missing " + ", ".join(missing), e.plugin])
-    click.echo(format_table(["Extractor", "Kind", "Output", "Metrics", "Requires", "Available", "Plugin"], rows))
+                     "yes" if not missing else "missing " + ", ".join(missing), weights, e.plugin])
+    click.echo(format_table(["Extractor", "Kind", "Output", "Metrics", "Requires", "Available", "Weights", "Plugin"],
+                            rows))
     click.echo(f"\n{len(rows)} extractor{'' if len(rows) == 1 else 's'}")
+    if any(r[6] == "missing" for r in rows):
+        click.echo("Weights marked missing are fetched with `generallevel extractors fetch NAME` (where the machine "
+                   "has network access); `--json` shows where each is expected.")
 
 
 _OFFLINE_VARS = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
@@ -80,7 +86,8 @@ def fetch_command(names: tuple[str, ...], model: str | None) -> None:
             click.echo(f"{ext.name}: not fetched: {e}", err=True)
             failed += 1
         except Exception as e:  # noqa: BLE001 - network and hub errors of several libraries
-            click.echo(f"{ext.name}: not fetched ({type(e).__name__}: {str(e).strip().splitlines()[0][:300] if str(e).strip() else ''}). "
+            first = (str(e).strip().splitlines() or [""])[0][:300]
+            click.echo(f"{ext.name}: not fetched ({type(e).__name__}: {first}). "
                        f"This machine seems to have no access to the download site: run `generallevel extractors "
                        f"fetch {ext.name}` where it has, then copy the cache folder (TORCH_HOME or HF_HUB_CACHE) here.",
                        err=True)

@@ -21,7 +21,7 @@ def register_extractors(register):
         samples="uint8 RGB numpy array H x W x 3, any size",
         preprocessing="CLIPImageProcessor (PIL implementation): bicubic short-side resize, centre crop, "
                       "CLIP mean/std; projected image embedding (get_image_features), float32",
-        fetch=_NET + "fetch",
+        fetch=_NET + "fetch", locate="generallevel_builtin._locate:clip",
         reference="torchmetrics CLIPScore (transformers CLIPModel.get_image_features)",
         description="CLIP image embedding (ViT-L/14 by default; 768-d); " + _WEIGHTS))
     register(Extractor(
@@ -30,6 +30,6 @@ def register_extractors(register):
         samples="str",
         preprocessing="CLIP tokenizer, padded, cut to max_position_embeddings (as torchmetrics); projected "
                       "text embedding (get_text_features), float32",
-        fetch=_NET + "fetch",
+        fetch=_NET + "fetch", locate="generallevel_builtin._locate:clip",
         reference="torchmetrics CLIPScore (transformers CLIPModel.get_text_features)",
         description="CLIP text embedding of the same model as clip-image; " + _WEIGHTS))

@@ -16,7 +16,7 @@ def register_extractors(register):
         samples="uint8 RGB numpy array H x W x 3, any size",
         preprocessing="ViTImageProcessor (PIL): resize to 224 x 224, /255, ImageNet mean/std; last-layer [CLS], "
                       "float32",
-        fetch="generallevel_builtin._net_dino:fetch",
+        fetch="generallevel_builtin._net_dino:fetch", locate="generallevel_builtin._locate:dino",
         reference="DINO ViT-B/16 as VBench subject_consistency loads it (dino_vitb16); model=facebook/dino-vits16 "
                   "for DreamBooth's DINO score",
         description="self-supervised DINO ViT-B/16 (facebook/dino-vitb16, 768-d) from the Hugging Face hub cache, "

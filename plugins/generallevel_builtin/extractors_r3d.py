@@ -18,7 +18,7 @@ def register_extractors(register):
         samples="uint8 RGB numpy array T x H x W x 3 (T >= 1, any size)",
         preprocessing="first 16 frames (the last repeated when fewer), PIL bilinear resize to 224 x 224, /255, "
                       "mean (0.43216, 0.394666, 0.37645) std (0.22803, 0.22145, 0.216989); float32",
-        fetch=_NET + "fetch",
+        fetch=_NET + "fetch", locate="generallevel_builtin._locate:r3d18",
         reference="General-Bench video_generation_evaluation/toolkit/fvd.py (torchvision r3d_18, fc = Identity)",
         description="torchvision r3d_18 Kinetics-400 (R3D_18_Weights.KINETICS400_V1) without its classifier, "
                     "512-d; weights r3d_18-b3b3357e.pth in $TORCH_HOME/hub/checkpoints, or weights=PATH. "

@@ -17,7 +17,7 @@ def register_extractors(register):
         samples="float32 mono 1-D waveform at 16 kHz, samples in [-1, 1]",
         preprocessing="WhisperFeatureExtractor log-mel; greedy decoding, task transcribe, language detected unless "
                       "language= is given; clips over 30 s by sequential long-form decoding",
-        fetch="generallevel_builtin._net_whisper:fetch",
+        fetch="generallevel_builtin._net_whisper:fetch", locate="generallevel_builtin._locate:whisper",
         reference="openai-whisper 'turbo' (large-v3-turbo) transcribe(), as General-Bench's audio generation helpers",
         description="Whisper large-v3-turbo (openai/whisper-large-v3-turbo) from the Hugging Face hub cache, or "
                     "model=FOLDER; returns one transcript per clip"))
