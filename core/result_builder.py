@@ -41,9 +41,10 @@ class MatrixBuilder:
 
     # -- adding ---------------------------------------------------------------------------------
     def _allocate(self, width: int) -> None:
-        if self.sigma is None:
-            self.sigma = np.full((self.n, width), np.nan)
-            self.flags = np.full((self.n, width), -1, dtype=np.int8)
+        if self.sigma is None:  # every row is written before finish() returns (or finish raises); left
+            # untouched until then, the pages are not resident, nor shared with forked readers
+            self.sigma = np.empty((self.n, width))
+            self.flags = np.empty((self.n, width), dtype=np.int8)
         elif self.sigma.shape[1] != width:
             where = self.reference.where if self.reference else self.sources[0]
             self._fail(InputError(f"{where}: its task list differs from the installed registry's although the "
@@ -97,8 +98,7 @@ class MatrixBuilder:
                 return
             rows = [x[0] for x in batch]
             self.sigma[rows] = sigma
-            if wins is not None:
-                self.flags[rows] = wins.astype(np.int8)
+            self.flags[rows] = -1 if wins is None else wins.astype(np.int8)
             self._raw_rows += rows
         self._raw = []
 

@@ -14,7 +14,6 @@ import json
 import operator
 import os
 import sys
-from itertools import repeat
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -22,7 +21,8 @@ import numpy as np
 
 from .errors import InputError
 from .readers.fastjson import no_gc
-from .results_matrix import Reduced, Reference, ResultMatrix, _check_report, checked_row, reduce_report, setup_key
+from .results_matrix import (Reduced, Reference, ResultMatrix, _check_report, checked_row, reduce_report, setup_key,
+                             tie_flags)
 
 FILES_PER_TASK = 64  # files a worker parses per round trip
 
@@ -110,7 +110,6 @@ def _fast_reduce(data: bytes, source: str, ref: Reference) -> Reduced | None:
     if rep.evaluation is not unset or rows is unset or list(map(_ATTR_ID, rows)) != ref.ids:
         return None
     scores, other_sota = list(map(_ATTR_SCORE, rows)), list(map(_ATTR_SOTA, rows))
-    wins, raws = list(map(_ATTR_WIN, rows)), list(map(_ATTR_RAW, rows))
     head = {k: v for k, v in (("model", rep.model), ("provenance", rep.provenance), ("mode", rep.mode))
             if v is not unset}
     model, sha, mode, _, prov = _check_report({**head, "tasks": rows}, source)
@@ -118,19 +117,16 @@ def _fast_reduce(data: bytes, source: str, ref: Reference) -> Reduced | None:
     sigma = np.array(scores, dtype=float)  # null -> NaN; msgspec gave finite floats only
     if (mode != "official" and ((sigma < 0) | (sigma > 100)).any()) or other_sota != ref.sota_list:
         try:  # the exact verdict and message of the generic checks
-            out.sigma, out.flags = checked_row(scores, other_sota, wins, raws, ref, source, mode)
+            out.sigma, out.flags = checked_row(scores, other_sota, rows, _ATTR_WIN, _ATTR_RAW, ref, source, mode)
         except InputError as e:
             out.error = e
         return out
-    flags = np.fromiter(map(_WIN_CODE.__getitem__, wins), dtype=np.int8, count=len(wins))
-    flags[~np.fromiter(map(operator.is_not, raws, repeat(None)), dtype=bool, count=len(raws))] = -1
-    out.sigma, out.flags = sigma, flags
+    out.sigma, out.flags = sigma, tie_flags(sigma, ref.sota, rows, _ATTR_WIN, _ATTR_RAW)
     return out
 
 
 _ATTR_ID, _ATTR_SCORE, _ATTR_SOTA, _ATTR_WIN, _ATTR_RAW = map(operator.attrgetter, ("id", "score", "sota_score",
                                                                                      "win", "raw"))
-_WIN_CODE = {True: 1, False: 0, None: -1}  # typed rows hold only these
 
 
 def reduce_file(path: Path, ref: Reference | None) -> Reduced:
@@ -174,23 +170,66 @@ def _reduce_files(paths: Sequence[str]) -> list[Reduced]:
 
 def _reduced(paths: list[Path], builder: Any, jobs: int) -> Iterator[Reduced]:
     """Reduced reports in file order; the first files are read here until the task list is known."""
-    i = 0
-    while i < len(paths) and (builder.reference is None or jobs <= 1):
-        r = reduce_file(paths[i], builder.reference)
-        i += 1
-        yield r  # the caller adds it, which may set builder.reference
-    rest = [str(p) for p in paths[i:]]
-    if not rest:
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    ahead = _Prefetch([str(p) for p in paths], lead=FILES_PER_TASK * (2 * jobs + 4))
+    try:
+        i = 0
+        while i < len(paths) and (builder.reference is None or jobs <= 1):
+            r = reduce_file(paths[i], builder.reference)
+            i += 1
+            ahead.done = i
+            yield r  # the caller adds it, which may set builder.reference
+        rest = [str(p) for p in paths[i:]]
+        if not rest:
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
-    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-    batches = [rest[k:k + FILES_PER_TASK] for k in range(0, len(rest), FILES_PER_TASK)]
-    with ProcessPoolExecutor(max_workers=min(jobs, len(batches)), mp_context=ctx, initializer=_set_reference,
-                             initargs=(builder.reference,)) as pool:
-        for batch in pool.map(_reduce_files, batches):
-            yield from batch
+        ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+        batches = [rest[k:k + FILES_PER_TASK] for k in range(0, len(rest), FILES_PER_TASK)]
+        with ProcessPoolExecutor(max_workers=min(jobs, len(batches)), mp_context=ctx, initializer=_set_reference,
+                                 initargs=(builder.reference,)) as pool:
+            for k, batch in enumerate(pool.map(_reduce_files, batches)):
+                ahead.done = i + (k + 1) * FILES_PER_TASK
+                yield from batch
+    finally:
+        ahead.stop()
+
+
+class _Prefetch:
+    """Asks the kernel to read the next files ahead of the readers (``posix_fadvise(WILLNEED)`` from a
+    thread, which mostly waits): many files in flight at once instead of one per reader, which on a
+    disk (rather than the page cache) doubles the reading rate. A no-op where unsupported."""
+
+    def __init__(self, paths: list[str], lead: int) -> None:
+        import threading
+
+        self.done = 0
+        self._paths, self._lead = paths, lead
+        self._halt = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True) if hasattr(os, "posix_fadvise") else None
+        if self._thread is not None:
+            self._thread.start()
+
+    def _run(self) -> None:
+        for i, p in enumerate(self._paths):
+            while i >= self.done + self._lead:
+                if self._halt.wait(0.01):
+                    return
+            if self._halt.is_set():
+                return
+            try:
+                fd = os.open(p, os.O_RDONLY)
+                try:
+                    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+                finally:
+                    os.close(fd)
+            except OSError:
+                pass  # the reader names the problem
+
+    def stop(self) -> None:
+        self._halt.set()
+        if self._thread is not None:
+            self._thread.join()
 
 
 def load_files(paths: Sequence[str | Path], expect_registry: str | None = None, jobs: int = 1) -> ResultMatrix:
@@ -204,4 +243,17 @@ def load_files(paths: Sequence[str | Path], expect_registry: str | None = None, 
     builder = MatrixBuilder(len(paths), expect_registry)
     for r in _reduced(paths, builder, jobs):
         builder.add(r)
-    return builder.finish()
+    matrix = builder.finish()
+    _release_freed_memory()
+    return matrix
+
+
+def _release_freed_memory() -> None:
+    """Give the heap's free pages back to the system (glibc): reading left many small holes that the
+    boards' large arrays cannot reuse. Elsewhere a no-op."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass

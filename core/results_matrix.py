@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import operator
 from dataclasses import dataclass, field
-from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -137,9 +136,15 @@ def setup_key(p: Mapping) -> str:
     of them, short enough to send back from a worker with every report)."""
     import hashlib
 
+    from .readers.fastjson import msgspec_json
+
     used = p.get("plugins") if isinstance(p.get("plugins"), Mapping) else {}
-    text = json.dumps([p.get("generallevel"), used], sort_keys=True, default=str)
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    ms = msgspec_json()
+    try:  # the same content always takes the same branch, so equal setups get equal keys
+        data = ms.json.encode([p.get("generallevel"), used], order="sorted")
+    except (AttributeError, TypeError, ValueError):  # no msgspec, or a value JSON cannot hold
+        data = json.dumps([p.get("generallevel"), used], sort_keys=True, default=str).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _provenance(setups: Iterable[tuple[Mapping, int]], sha: str) -> dict[str, Any]:
@@ -233,26 +238,33 @@ class Reduced:
 _GET_WIN, _GET_RAW = operator.methodcaller("get", "win"), operator.methodcaller("get", "raw")
 
 
-def _flag_codes(wins: list, raws: list) -> np.ndarray:
-    """Per task 1 (won), 0 (lost) or -1 (no decision: ``win`` not a bool, or no raw value it was decided on)."""
-    n = len(wins)
-    won = np.fromiter(map(operator.is_, wins, repeat(True)), dtype=bool, count=n)
-    lost = np.fromiter(map(operator.is_, wins, repeat(False)), dtype=bool, count=n)
-    has_raw = np.fromiter(map(operator.is_not, raws, repeat(None)), dtype=bool, count=n)
-    return np.where(has_raw, np.where(won, 1, np.where(lost, 0, -1)), -1).astype(np.int8)
+def tie_flags(row: np.ndarray, sota: np.ndarray, tasks: Sequence, win_of: Any, raw_of: Any) -> np.ndarray:
+    """The report's own win flags where they decide (its score ties with the SoTA score, see
+    ``result_builder._wins``): 1 won, 0 lost, -1 elsewhere or where ``win`` is not a bool decided on
+    a raw value. Only the tied tasks are looked at (few: saturation, exact SoTA values)."""
+    from .levels import TIE_RTOL
+
+    flags = np.full(len(row), -1, dtype=np.int8)
+    with np.errstate(invalid="ignore"):
+        tie = np.abs(row - sota) <= TIE_RTOL * np.maximum(1.0, np.abs(sota))
+    for j in np.flatnonzero(tie).tolist():
+        won = win_of(tasks[j])
+        if raw_of(tasks[j]) is not None and (won is True or won is False):
+            flags[j] = 1 if won else 0
+    return flags
 
 
-def checked_row(scores: list, other_sota: list, wins: list, raws: list, ref: Reference, src: str,
-                mode: str) -> tuple[np.ndarray, np.ndarray]:
-    """A report's scores (and win flags) in the reference's task order, checked: numbers in 0..100 or
-    null (any finite number under --compat official), the reference's SoTA scores."""
+def checked_row(scores: list, other_sota: list, tasks: Sequence, win_of: Any, raw_of: Any, ref: Reference,
+                src: str, mode: str) -> tuple[np.ndarray, np.ndarray]:
+    """A report's scores (and :func:`tie_flags`) in the reference's task order, checked: numbers in
+    0..100 or null (any finite number under --compat official), the reference's SoTA scores."""
     ids = ref.ids
     # --compat official reproduces the official ranker's errors, which can leave 0..100
     row = _numbers(scores, src, ids, "score", bounded=mode != "official")
     if other_sota != ref.sota_list and not np.array_equal(
             _numbers(other_sota, src, ids, "sota_score", bounded=False), ref.sota, equal_nan=True):
         raise InputError(f"{src}: its SoTA scores differ from {ref.where}'s although the registry is the same")
-    return row, _flag_codes(wins, raws)
+    return row, tie_flags(row, ref.sota, tasks, win_of, raw_of)
 
 
 def _score_row(tasks: list, ref: Reference, src: str, mode: str) -> tuple[np.ndarray, np.ndarray]:
@@ -269,10 +281,9 @@ def _score_row(tasks: list, ref: Reference, src: str, mode: str) -> tuple[np.nda
             tasks = [order[t] for t in ids]
         scores = list(map(_SCORE, tasks))
         other_sota = list(map(_SOTA, tasks))
-        wins, raws = list(map(_GET_WIN, tasks)), list(map(_GET_RAW, tasks))
     except (TypeError, KeyError, AttributeError) as e:
         raise InputError(f"{src}: a task row lacks {e}") from None
-    return checked_row(scores, other_sota, wins, raws, ref, src, mode)
+    return checked_row(scores, other_sota, tasks, _GET_WIN, _GET_RAW, ref, src, mode)
 
 
 def reduce_report(report: Any, source: str, ref: Reference | None) -> Reduced:
