@@ -165,7 +165,11 @@ def normalise_scope(scope: str) -> str:
 
 @dataclass
 class Board:
-    """One ranked board. Arrays are per model in input order; ``order`` lists model indices by rank."""
+    """One ranked board. Arrays are per model in input order; ``order`` lists model indices by rank.
+
+    ``order`` and ``rank`` are computed on first use (from Level, score and ``name_rank``, the models'
+    places in case-insensitive name order): 146 boards x 100,000 models need not hold them all.
+    """
 
     spec: BoardSpec
     models: list[str]
@@ -175,9 +179,22 @@ class Board:
     score: np.ndarray
     supported: np.ndarray
     wins: np.ndarray
-    order: np.ndarray
-    rank: np.ndarray
+    name_rank: np.ndarray
     meta: dict[str, Any] = field(default_factory=dict)
+    _ranked: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
+
+    def _ranking(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._ranked is None:
+            self._ranked = _rank_board(self.level, self.score, self.name_rank)
+        return self._ranked
+
+    @property
+    def order(self) -> np.ndarray:
+        return self._ranking()[0]
+
+    @property
+    def rank(self) -> np.ndarray:
+        return self._ranking()[1]
 
     def rows(self) -> list[dict[str, Any]]:
         out = []
@@ -233,7 +250,7 @@ def _level_and_score(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return level, score
 
 
-CHUNK = 4096  # models per pass over the (models x tasks) matrix: bounded temporaries at any board size
+CHUNK = 2048  # models per pass over the (models x tasks) matrix: bounded temporaries at any board size
 
 
 def _chunk(matrix: ResultMatrix, lo: int, pad: bool) -> tuple[np.ndarray, np.ndarray | None]:
@@ -265,8 +282,9 @@ def compute_boards(matrix: ResultMatrix, scope: str | None = None,
     single = [j for j, sp in enumerate(specs) if sp.scope in ("C", "D")]
     S_multi = np.zeros((4, n_models, len(multi)))  # S2..S5 of the Scope-A/B boards
     S_single = np.zeros((2, n_models, len(single)))  # S2, S3 of the Scope-C/D boards
-    sup = np.zeros((n_models, n_boards), dtype=np.int32)
-    win = np.zeros((n_models, n_boards), dtype=np.int32)
+    counts_type = np.int16 if len(matrix.task_ids) < 2**15 else np.int32  # per model and board: task counts
+    sup = np.zeros((n_models, n_boards), dtype=counts_type)
+    win = np.zeros((n_models, n_boards), dtype=counts_type)
     n_tasks = np.zeros(n_boards, dtype=int)
     member = np.array([[m in specs[j].modalities for j in multi] for m in MODALITIES], dtype=float).reshape(
         len(MODALITIES), len(multi))
@@ -307,16 +325,15 @@ def compute_boards(matrix: ResultMatrix, scope: str | None = None,
     for S, cols in ((S_multi, multi), (S_single, single)):
         if cols:
             level[:, cols], score[:, cols] = _level_and_score(S)
-    name_rank = np.argsort(np.argsort(np.array([m.lower() for m in matrix.models]), kind="stable"))
+    name_rank = np.argsort(np.argsort(np.array([m.lower() for m in matrix.models]), kind="stable")).astype(np.int32)
     meta = {"registry_sha256": matrix.registry_sha256, "mode": matrix.mode}
     column = {j: (S_multi, c) for c, j in enumerate(multi)} | {j: (S_single, c) for c, j in enumerate(single)}
     boards = []
     for j, sp in enumerate(specs):
         S, c = column[j]
-        order, rank = _rank_board(level[:, j], score[:, j], name_rank)
         boards.append(Board(sp, matrix.models, int(n_tasks[j]),
                             {key: S[k][:, c] for k, key in enumerate(_LEVEL_KEYS[:sp.max_level - 1])},
-                            level[:, j], score[:, j], sup[:, j], win[:, j], order, rank, meta))
+                            level[:, j], score[:, j], sup[:, j], win[:, j], name_rank, meta))
     return boards
 
 
