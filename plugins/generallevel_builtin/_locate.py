@@ -65,3 +65,14 @@ def aesthetic() -> tuple[str, bool]:
         alt, present = torch_checkpoint("sa_0_4_vit_l_14_linear.pth")
         head = Path(alt) if present else head
     return f"{tower} + {head}", has_tower and head.is_file()
+
+
+def musiq() -> tuple[str, bool]:
+    """pyiqa's download folder ($TORCH_HOME/hub/pyiqa), else torch hub's checkpoints folder."""
+    name = "musiq_koniq_ckpt-e95806b9.pth"
+    home = Path(os.environ["TORCH_HOME"]).expanduser() if os.environ.get("TORCH_HOME") else _xdg_cache() / "torch"
+    path = home / "hub" / "pyiqa" / name
+    if path.is_file():
+        return str(path), True
+    alt, present = torch_checkpoint(name)
+    return (alt, True) if present else (str(path), False)

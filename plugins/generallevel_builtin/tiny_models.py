@@ -30,6 +30,7 @@ _SAVERS = {
     "clap-text": "_net_clap",
     "laion-aesthetic": "_net_aesthetic",
     "whisper": "_net_whisper",
+    "musiq": "_net_musiq",
 }
 
 
