@@ -115,15 +115,16 @@ def _join(records: list[dict], preds: list[tuple[str, Any]], res: TaskResult) ->
 
 
 def evaluate_folder(folder: TaskFolder, prediction: Path | None, official: bool = False,
-                    extractor_options: dict | None = None) -> TaskResult:
+                    extractor_options: dict | None = None, intervals: Any = None) -> TaskResult:
     """Evaluate one task folder; every error becomes a failed :class:`TaskResult`, never an exception.
 
     ``official``: read typed annotations as the official code does (``--compat official``).
     ``extractor_options``: load options per extractor name, for items that name media files.
+    ``intervals``: an :class:`~generallevel.intervals.IntervalSpec` (``--ci``): resample the items.
     """
     res = TaskResult(folder=folder.rel, status="failed", group=folder.group)
     try:
-        _evaluate_into(res, folder, prediction, official, extractor_options)
+        _evaluate_into(res, folder, prediction, official, extractor_options, intervals)
     except NotWritten as e:  # the official pipeline writes no value: the task is unsupported there
         res.status, res.raw = "unsupported", None
         res.problems.append(str(e))
@@ -135,7 +136,7 @@ def evaluate_folder(folder: TaskFolder, prediction: Path | None, official: bool 
 
 
 def _evaluate_into(res: TaskResult, folder: TaskFolder, prediction: Path | None, official: bool,
-                   extractor_options: dict | None = None) -> None:
+                   extractor_options: dict | None = None, intervals: Any = None) -> None:
     path = folder.path / ANNOTATION
     annotation = read_annotation(path)
     records: list[dict] = annotation["data"]
@@ -193,6 +194,19 @@ def _evaluate_into(res: TaskResult, folder: TaskFolder, prediction: Path | None,
         res.scored = len(records)
     res.raw = metric.compute(preds_in, refs_in, **options)
     res.status = "scored"
+    if intervals is not None:
+        _resample(res, metric, preds_in, refs_in, options, intervals)
+
+
+def _resample(res: TaskResult, metric: Any, preds: Any, refs: Any, options: dict, spec: Any) -> None:
+    """--ci: the task's interval; a task whose items cannot be resampled keeps its score, with a note."""
+    from .intervals import resample_task
+
+    try:
+        res.interval = resample_task(metric, preds, refs, options, res.raw, spec, res.task_id)
+    except Exception as e:  # noqa: BLE001 - an interval is extra; it never costs the task its score
+        reason = str(e) if isinstance(e, (InputError, ValueError)) else f"{type(e).__name__}: {e}"
+        res.notes.append(f"no confidence interval: {reason}")
 
 
 def _compare_header(header: dict[str, Any], annotation: dict, prediction: Path, res: TaskResult) -> None:
@@ -230,15 +244,16 @@ def _pairs(dataset: Path, predictions: Path, filename: str = PREDICTION,
 
 
 def _run(pairs: list[tuple[TaskFolder, Path | None]], jobs: int, progress: bool,
-         notes: list[str], official: bool = False, extractor_options: dict | None = None, *, dask: dict | None = None) -> list[TaskResult]:
+         notes: list[str], official: bool = False, extractor_options: dict | None = None, *, dask: dict | None = None,
+         intervals: Any = None) -> list[TaskResult]:
     bar = _progress_bar(len(pairs), progress)
     try:
         if dask is not None:  # --scheduler: the tasks run on a Dask cluster (generallevel.cluster)
             from .cluster import evaluate_pairs
 
-            return evaluate_pairs(pairs, (official, extractor_options), bar=bar, notes=notes, **dask)
+            return evaluate_pairs(pairs, (official, extractor_options, intervals), bar=bar, notes=notes, **dask)
         if jobs > 1 and len(pairs) > 1:
-            results = _run_parallel(pairs, jobs, bar, notes, official, extractor_options)
+            results = _run_parallel(pairs, jobs, bar, notes, official, extractor_options, intervals)
             if results is not None:
                 return results
         saved_omp = os.environ.get("OMP_NUM_THREADS")
@@ -247,7 +262,7 @@ def _run(pairs: list[tuple[TaskFolder, Path | None]], jobs: int, progress: bool,
         try:
             out = []
             for f, p in pairs:
-                out.append(evaluate_folder(f, p, official, extractor_options))
+                out.append(evaluate_folder(f, p, official, extractor_options, intervals))
                 bar.update(1)
             return out
         finally:  # give the caller's process its thread settings back
@@ -264,7 +279,7 @@ def _run(pairs: list[tuple[TaskFolder, Path | None]], jobs: int, progress: bool,
 
 
 def _run_parallel(pairs, jobs: int, bar, notes: list[str], official: bool = False,
-                  extractor_options: dict | None = None) -> list[TaskResult] | None:
+                  extractor_options: dict | None = None, intervals: Any = None) -> list[TaskResult] | None:
     import multiprocessing
 
     from .plugins import get_registry
@@ -283,7 +298,7 @@ def _run_parallel(pairs, jobs: int, bar, notes: list[str], official: bool = Fals
     order = sorted(range(len(pairs)), key=lambda i: -_input_bytes(*pairs[i]))
     with ProcessPoolExecutor(max_workers=min(jobs, len(pairs)), mp_context=ctx,
                              initializer=_init_worker, initargs=(catalogs,)) as pool:
-        futures = {pool.submit(evaluate_folder, *pairs[i], official, extractor_options): i for i in order}
+        futures = {pool.submit(evaluate_folder, *pairs[i], official, extractor_options, intervals): i for i in order}
         for fut in as_completed(futures):
             i = futures[fut]
             try:
@@ -327,6 +342,7 @@ def _progress_bar(total: int, progress: bool):
 def _finish(results: list[TaskResult], report: ScoreReport) -> None:
     """Copy the normalised score, SoTA and win of each scored task from the report."""
     rows = {t.task.id: t for t in report.tasks}
+    metrics = _catalogs()[1]
     for r in results:
         row = rows.get(r.task_id) if r.task_id else None
         if row is None:
@@ -334,13 +350,18 @@ def _finish(results: list[TaskResult], report: ScoreReport) -> None:
         r.sota_raw, r.sota_score = row.task.sota_metric_unit, row.sota_sigma
         if r.status == "scored":
             r.score, r.win = row.sigma, row.win
+            if r.interval is not None:
+                r.interval_info = r.interval.describe(metrics.get(r.metric), r.sota_raw)
+        else:
+            r.interval = None
 
 
 def evaluate(dataset: str | Path, predictions: str | Path | None = None, model: str | None = None, *,
              jobs: int | None = None, strict: bool = False, progress: bool | None = None,
              compat: str | None = None, expect_registry: str | None = None,
              prediction_file: str = PREDICTION, extractor_options: dict | str | Path | None = None,
-             scheduler: str | None = None, dashboard: bool = False, task_timeout: float | None = 3600.0) -> EvaluationResult:
+             scheduler: str | None = None, dashboard: bool = False, task_timeout: float | None = 3600.0,
+             ci: bool = False, resamples: int | None = None, seed: int = 0) -> EvaluationResult:
     """Evaluate ``predictions`` (a mirrored tree of prediction.json files) on a General-Bench tree.
 
     predictions: the mirrored tree; None (or the dataset folder itself) reads the prediction files
@@ -353,9 +374,12 @@ def evaluate(dataset: str | Path, predictions: str | Path | None = None, model: 
     problem instead of reporting them. compat / expect_registry: as for :func:`generallevel.score`.
     extractor_options: load options per extractor (``{"inception-pool3": {"weights": PATH}}``) for
     items that name media files, or a JSON file of them (docs/media.md); default: none, except the
-    bundled demo's tiny weights for the demo tree.
+    bundled demo's tiny weights for the demo tree. ci: 95 % intervals for task scores, wins and
+    Levels from ``resamples`` (default 1000) resamples of the instances drawn with ``seed``
+    (docs/intervals.md); off by default for speed.
     """
-    check_registry(expect_registry)  # before any work: a wrong registry must not cost a whole run
+    check_registry(expect_registry)
+    spec = _interval_spec(ci, resamples, seed, compat)  # before any work: a wrong registry must not cost a whole run
     _check_file_name(prediction_file)
     dataset = Path(dataset)
     notes: list[str] = []
@@ -386,7 +410,7 @@ def evaluate(dataset: str | Path, predictions: str | Path | None = None, model: 
         extractor_options = read_extractor_options(extractor_options)
     dask = None if scheduler is None else {"roots": [dataset, predictions], "scheduler": scheduler, "workers": jobs,
                                            "timeout": task_timeout, "dashboard": dashboard}
-    results = _run(pairs, jobs, progress, notes, compat == "official", extractor_options, dask=dask)
+    results = _run(pairs, jobs, progress, notes, compat == "official", extractor_options, dask=dask, intervals=spec)
     first: dict[str, str] = {}
     for r in results:  # two folders for one task: the first (in folder order) counts
         if r.task_id is None or r.status == "failed":
@@ -402,12 +426,29 @@ def evaluate(dataset: str | Path, predictions: str | Path | None = None, model: 
                    compat=compat, source=str(predictions), expect_registry=expect_registry)
     _finish(results, report)
     result = EvaluationResult(report, results, problems, str(dataset), str(predictions), notes)
+    if spec is not None:
+        from .level_intervals import level_intervals
+
+        result.intervals = level_intervals(results, report, spec)
     if strict:
         issues = result.all_problems()
         if issues:
             raise InputError(f"{len(issues)} problem(s) while evaluating {predictions} on {dataset} "
                              f"(strict mode):\n  - " + "\n  - ".join(issues))
     return result
+
+
+def _interval_spec(ci: bool, resamples: int | None, seed: int, compat: str | None) -> Any:
+    if not ci:
+        if resamples is not None:
+            raise InputError("resamples only applies with ci=True (--ci)")
+        return None
+    if compat == "official":
+        raise InputError("confidence intervals (--ci) follow the paper's rule on raw values; they are not "
+                         "available with --compat official, which reproduces the official ranker's arithmetic")
+    from .intervals import DEFAULT_RESAMPLES, IntervalSpec
+
+    return IntervalSpec(DEFAULT_RESAMPLES if resamples is None else resamples, seed)
 
 
 def _check_file_name(name: str) -> None:

@@ -60,6 +60,8 @@ class TaskResult:
     annotation_type: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # how it was scored, where that is not the obvious way
+    interval: Any = field(default=None, repr=False)  # --ci: the TaskInterval (resampled raw values)
+    interval_info: dict[str, Any] | None = None  # --ci: its report form (bounds and probability of a win)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -71,6 +73,7 @@ class TaskResult:
             "duplicate_ids": self.duplicates.describe(), "error": self.error, "problems": list(self.problems),
             "annotation_type": self.annotation_type, "metric_options": _jsonable(self.options),
             "notes": list(self.notes),
+            **({"interval": self.interval_info} if self.interval_info is not None else {}),
         }
 
 
@@ -84,6 +87,7 @@ class EvaluationResult:
     dataset: str
     predictions: str
     notes: list[str] = field(default_factory=list)
+    intervals: dict[str, Any] | None = None  # --ci: Level intervals and the probability of each Level
 
     @property
     def failed(self) -> list[TaskResult]:
@@ -109,7 +113,17 @@ class EvaluationResult:
                              "task_folders": len(self.tasks), **counts}
         out["tasks"] = [t.describe() for t in self.tasks]
         out["problems"] = self.all_problems()
+        if self.intervals is not None:
+            out["intervals"] = self.intervals
         return out
+
+    def fragile_wins(self, below: float | None = None) -> list[TaskResult]:
+        """--ci: the won tasks whose probability of a win is below ``below`` (default 0.9)."""
+        from .intervals import FRAGILE
+
+        limit = FRAGILE if below is None else below
+        return [t for t in self.tasks if t.win and t.interval_info and t.interval_info.get("p_win") is not None
+                and t.interval_info["p_win"] < limit]
 
 
 def _jsonable(options: dict[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from .normalize import Normalization, contract_problems
 from .units import UNITS
 
 
+RESAMPLING = ("auto", "mean", "recompute", "none")
 _PROBED: dict[Any, list[str]] = {}  # (normalization, raw_range, direction) -> contract problems
 
 
@@ -44,6 +45,13 @@ class Metric:
     requires: tuple[str, ...] = ()
     plugin: str = ""
     plugin_version: str = ""
+    # How ``evaluate --ci`` resamples this metric's items (generallevel.intervals): "auto" (a mean
+    # where per-item values average to the task's value, else recomputed), "mean", "recompute", "none".
+    resampling: str = "auto"
+    item_scores: Callable[..., Any] | str | None = None  # per-item values whose mean is the value
+    item_stats: Callable[..., Any] | str | None = None  # per-item sufficient statistics (items x k)
+    from_stats: Callable[..., Any] | str | None = None  # the value from summed statistics (resamples x k)
+    max_resamples: int | None = None  # a cap for metrics recomputed per resample (e.g. FID's matrix root)
     _loaded: Callable[..., float] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -56,6 +64,11 @@ class Metric:
         if len(self.raw_range) != 2:
             raise RegistrationError(f"metric {self.name!r}: raw_range must be (lo, hi)")
         self.aliases = tuple(self.aliases)
+        if self.resampling not in RESAMPLING:
+            raise RegistrationError(f"metric {self.name!r}: resampling must be one of {RESAMPLING}, "
+                                    f"got {self.resampling!r}")
+        if (self.item_stats is None) != (self.from_stats is None):
+            raise RegistrationError(f"metric {self.name!r}: item_stats and from_stats go together")
 
     # -- values ---------------------------------------------------------------------------
     def check_raw(self, raw: Any, where: str = "") -> float:
@@ -127,6 +140,21 @@ class Metric:
                 self._loaded = obj
         return self._loaded
 
+    def load_hook(self, name: str) -> Callable[..., Any] | None:
+        """One of the resampling helpers (``item_scores``, ``item_stats``, ``from_stats``), loaded
+        like ``impl`` from its "module:attr" reference; None when the metric does not declare it."""
+        ref = getattr(self, name)
+        if ref is None or callable(ref):
+            return ref
+        mod, _, attr = str(ref).partition(":")
+        try:
+            obj = importlib.import_module(mod)
+            for part in attr.split("."):
+                obj = getattr(obj, part)
+        except (ImportError, AttributeError) as e:
+            raise InputError(f"metric {self.name!r} (plugin {self.plugin}): cannot load {name} {ref!r}: {e}") from e
+        return obj
+
     def compute(self, predictions: Any, references: Any, **options: Any) -> float:
         """Compute the raw metric value (in ``unit``) from predictions and references.
 
@@ -165,6 +193,7 @@ class Metric:
             "compute": self.impl if isinstance(self.impl, str) or self.impl is None
             else f"{self.impl.__module__}:{self.impl.__qualname__}",
             "requires": list(self.requires),
+            "resampling": self.resampling,
             "reference": self.reference,
             "inputs": self.inputs,
             "description": self.description,

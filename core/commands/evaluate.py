@@ -92,8 +92,15 @@ def render_markdown(result) -> str:
 @click.option("--extractor-options", type=click.Path(dir_okay=False, exists=True), metavar="FILE",
               help="JSON {\"extractor\": {\"option\": value}} of load options (e.g. weights paths; ./ and ../ "
                    "relative to FILE) for tasks whose items name media files (docs/media.md).")
+@click.option("--ci", "ci", is_flag=True,
+              help="95 % confidence intervals for task scores, wins and Levels by resampling each task's "
+                   "instances (docs/intervals.md); slower, off by default.")
+@click.option("--resamples", type=click.IntRange(min=10), default=None, metavar="N",
+              help="With --ci: resamples per task (default 1000).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="With --ci: the seed of the resampling (the same seed gives the same intervals).")
 def command(dataset_dir, predictions, prediction_file, model, fmt, output, jobs, strict, compat, expect_registry,
-            scheduler, dashboard, task_timeout, extractor_options) -> None:
+            scheduler, dashboard, task_timeout, extractor_options, ci, resamples, seed) -> None:
     """Score a model end to end from a General-Bench folder tree and its prediction files.
 
     DATASET_DIR holds <modality>/<comprehension|generation>/<Task>/annotation.json (NLP:
@@ -114,7 +121,8 @@ def command(dataset_dir, predictions, prediction_file, model, fmt, output, jobs,
                        err=True)
     result = evaluate(dataset_dir, predictions, model, jobs=jobs, strict=strict, compat=compat,
                       expect_registry=expect_registry, prediction_file=prediction_file, scheduler=scheduler,
-                      dashboard=dashboard, task_timeout=task_timeout, extractor_options=extractor_options)
+                      dashboard=dashboard, task_timeout=task_timeout, extractor_options=extractor_options,
+                      ci=ci, resamples=resamples, seed=seed)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     from ._output import emit

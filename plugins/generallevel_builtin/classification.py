@@ -27,6 +27,7 @@ from ._labels import (_COLL, _NUM, _binary_auc, _encode, _is_missing, _label_pai
 # _labels, _numbers and _pair from here). Importing them keeps those names resolvable here.
 
 _M = "generallevel_builtin.classification:"
+_S = "generallevel_builtin.resampling_stats:"
 
 
 @hookimpl
@@ -56,7 +57,8 @@ def register_metrics(register):
                      "normalize='squad'|'none' (General-Bench: whitespace tokens) and count='multiset'|'set'"))
     register(percent("Micro-F1", _M + "micro_f1", "MicroF1",
                      reference="sklearn.metrics.f1_score(average='micro') (MultiLabelBinarizer for sets)",
-                     inputs="labels, or multi-label / span sets per instance; options labels, zero_division=0"))
+                     inputs="labels, or multi-label / span sets per instance; options labels, zero_division=0",
+                     item_stats=_S + "micro_f1_stats", from_stats=_S + "micro_f1_from_stats"))
     register(percent("AUC", _M + "auc", "ROC-AUC", "AUROC", reference="sklearn.metrics.roc_auc_score",
                      inputs="predictions: scores (n,) or (n, 2) for binary, (n, K) class scores for "
                      "one-vs-rest; references: labels; options pos_label, labels (column order), "

@@ -1,0 +1,57 @@
+"""How sure is a Level? Intervals for S2..S5 and the probability of each Level, from task resamples.
+
+Each resample b takes, for every task with an interval, its b-th resampled raw value (tasks are
+resampled independently: their items are different instances), and for every other task its
+measured value; the resulting (resamples x tasks) matrix goes through the same normalisation, raw
+wins and :func:`generallevel.levels.compute_levels` as the report itself, as if every resample
+were a model. Percentiles of the resampled S_k are the intervals; the share of resamples assigned
+each Level is its probability.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from .intervals import IntervalSpec, _quantiles
+from .levels import MODALITIES, compute_levels, raw_wins
+from .scoring import ScoreReport, normalise, task_table
+
+LEVEL_KEYS = ("level2", "level3", "level4", "level5")
+
+
+def resampled_raw(results: Sequence[Any], report: ScoreReport, spec: IntervalSpec, table: Any) -> np.ndarray:
+    """The (resamples x tasks) raw matrix: task resamples where there are any, the value elsewhere."""
+    base = np.array([np.nan if t.raw is None else t.raw for t in report.tasks], dtype=float)
+    raw = np.tile(base, (spec.resamples, 1))
+    for r in results:
+        if r.interval is None or r.task_id not in table.index:
+            continue
+        samples = np.asarray(r.interval.samples, dtype=float)
+        if samples.size != spec.resamples:  # a metric that caps its resamples: drawn from the ones it has
+            samples = spec.rng(f"levels:{r.task_id}").choice(samples, size=spec.resamples, replace=True)
+        raw[:, table.index[r.task_id]] = samples
+    return raw
+
+
+def level_intervals(results: Sequence[Any], report: ScoreReport, spec: IntervalSpec, registry: Any = None) -> dict:
+    """The report's ``intervals``: Level and per-modality intervals, and the probability of each Level."""
+    table = task_table(registry)
+    raw = resampled_raw(results, report, spec, table)
+    lv = compute_levels(normalise(raw, table), table.sota_sigma, table.modality, table.paradigm,
+                        wins=raw_wins(raw, table.sota_raw, table.higher))
+    q = lambda a: list(_quantiles(np.asarray(a, dtype=float), spec.confidence))  # noqa: E731
+    levels = {"level2": q(lv.s2), "level3": q(lv.s3), "level4": q(lv.s4), "level5": q(lv.s5)}
+    modalities = {m: {"level2": q(lv.mod_s2[:, j]), "level3": q(lv.mod_s3[:, j]), "level4": q(lv.mod_s4[:, j]),
+                      "s_c": q(lv.mod_sc[:, j]), "s_g": q(lv.mod_sg[:, j])}
+                  for j, m in enumerate(MODALITIES)}
+    values, counts = np.unique(lv.level, return_counts=True)
+    probability = {str(k): 0.0 for k in range(1, 6)}
+    probability.update({str(int(v)): float(c) / spec.resamples for v, c in zip(values, counts)})
+    resampled = sum(1 for r in results if r.interval is not None)
+    scored = sum(1 for r in results if r.status == "scored")
+    return {**spec.describe(), "levels": levels, "modalities": modalities, "nlp": {"s_l": q(lv.s_l)},
+            "level_probability": probability,
+            "level_probability_assigned": probability[str(report.level)],
+            "tasks_resampled": resampled, "tasks_fixed": scored - resampled}
