@@ -178,7 +178,8 @@ def probe_points(raw_range: tuple[float | None, float | None]) -> np.ndarray:
     """Increasing raw values spanning ``raw_range`` (inclusive bounds; None = unbounded)."""
     lo, hi = raw_range
     if lo is not None and hi is not None:
-        return np.unique(np.concatenate([np.linspace(lo, hi, 201), lo + (hi - lo) * np.geomspace(1e-9, 1e-3, 7)]))
+        xs = np.sort(np.concatenate([np.linspace(lo, hi, 201), lo + (hi - lo) * np.geomspace(1e-9, 1e-3, 7)]))
+        return xs[np.concatenate([[True], xs[1:] != xs[:-1]])]  # np.unique, without importing numpy.ma
     if lo is not None:
         return np.concatenate([[lo], lo + _SPAN])
     if hi is not None:

@@ -20,14 +20,17 @@ which *external* plugins load. The built-in plugins of the ``generallevel`` dist
 
 from __future__ import annotations
 
+import functools
 import io
 import os
+import re
+import sys
 import time
 import warnings
-from contextlib import redirect_stdout
+from contextlib import redirect_stdout, suppress
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
-from typing import Any, Callable
+from importlib import import_module
+from typing import Any, Callable, Iterable
 
 import pluggy
 
@@ -42,6 +45,156 @@ from .tasks import Task, TaskCatalog
 ENTRY_POINT_GROUP = "generallevel"
 BUILTIN_DISTRIBUTION = "generallevel"
 DEFAULT_BUDGET_S = 1.0
+
+
+# -- entry-point discovery -----------------------------------------------------------------------
+# ``importlib.metadata`` costs ~35 ms at every start (its import pulls in email, zipfile and csv, and
+# each ``dist.name``/``dist.version`` parses METADATA with the email package), a tenth of the
+# start-up budget. ``_scan_entry_points`` reads the same files the same way for the common layout
+# (plain directories on sys.path, the standard path finder) and answers None otherwise, in which
+# case the host asks importlib.metadata (tests/test_plugin_discovery.py compares the two).
+_EP_PATTERN = re.compile(r"(?P<module>[\w.]+)\s*(:\s*(?P<attr>[\w.]+)\s*)?((?P<extras>\[.*\])\s*)?$")
+
+
+@dataclass(frozen=True)
+class FoundEntryPoint:
+    """One entry point of the ``generallevel`` group and its distribution's name and version."""
+
+    name: str
+    value: str
+    dist_name: str
+    dist_version: str
+
+    def load(self) -> Any:
+        """Import the module and walk the attributes, as ``importlib.metadata.EntryPoint.load``."""
+        match = _EP_PATTERN.match(self.value)
+        if match is None:  # importlib's own error for a malformed value
+            from importlib.metadata import EntryPoint
+
+            return EntryPoint(self.name, self.value, ENTRY_POINT_GROUP).load()
+        module = import_module(match.group("module"))
+        attrs = filter(None, (match.group("attr") or "").split("."))
+        return functools.reduce(getattr, attrs, module)
+
+
+def _normalize_dist(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower().replace("-", "_")
+
+
+def _read(path: str) -> str | None:
+    with suppress(FileNotFoundError, IsADirectoryError, KeyError, NotADirectoryError, PermissionError):
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    return None
+
+
+def _parse_group(text: str, group: str) -> list[tuple[str, str]] | None:
+    """``(name, value)`` of ``group``'s entries (importlib.metadata's Sectioned rules); None when a
+    line would make importlib.metadata raise."""
+    out, section = [], None
+    for line in map(str.strip, text.splitlines()):
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line.strip("[]")
+            continue
+        if section is None:
+            continue
+        parts = line.split("=", 1)
+        if len(parts) != 2:
+            return None
+        if section == group:
+            out.append((parts[0].strip(), parts[1].strip()))
+    return out
+
+
+def _name_version(info_dir: str) -> tuple[str, str] | None:
+    """Name and Version headers of METADATA (else PKG-INFO), as the email parser reads the simple case."""
+    text = _read(os.path.join(info_dir, "METADATA")) or _read(os.path.join(info_dir, "PKG-INFO"))
+    if not text:
+        return None
+    found: dict[str, str] = {}
+    last = None
+    for line in text.splitlines():
+        if not line:
+            break
+        if line[0] in " \t":
+            if last in ("name", "version"):
+                return None  # a folded header: leave it to the email parser
+            continue
+        key, sep, value = line.partition(":")
+        if not sep or not key or key != key.strip():
+            return None
+        last = key.lower()
+        if last in ("name", "version") and last not in found:
+            found[last] = value.lstrip(" \t")
+    if "name" not in found or "version" not in found:
+        return None
+    return found["name"], found["version"]
+
+
+def _scan_entry_points(group: str, paths: Iterable[Any] | None = None) -> list[FoundEntryPoint] | None:
+    """The entry points of ``group`` as ``importlib.metadata.entry_points(group=group)`` finds them,
+    or None when this layout needs importlib.metadata itself (a zip or egg on the path, another
+    distribution finder, an unusual file)."""
+    from importlib.machinery import PathFinder
+
+    for finder in sys.meta_path:
+        if finder is not PathFinder and getattr(finder, "find_distributions", None) is not None:
+            return None
+    seen: set[str] = set()
+    found: list[FoundEntryPoint] = []
+    for root in sys.path if paths is None else paths:
+        if not isinstance(root, (str, os.PathLike)):
+            return None
+        root = os.fspath(root)
+        if os.path.basename(root).lower().endswith(".egg"):
+            return None
+        try:
+            children = os.listdir(root or ".")
+        except Exception:  # noqa: BLE001 - as importlib.metadata: an unreadable entry is skipped
+            if os.path.isfile(root):
+                return None  # a zip on sys.path
+            continue
+        infos: dict[str, list[str]] = {}
+        for child in children:
+            low = child.lower()
+            if low.endswith((".dist-info", ".egg-info")):
+                if not child.endswith((".dist-info", ".egg-info")):
+                    return None  # importlib names it from its metadata, not its folder
+                infos.setdefault(_normalize_dist(low.rpartition(".")[0].partition("-")[0]), []).append(child)
+        for norm, names in infos.items():
+            for child in names:
+                path = os.path.join(root or ".", child)
+                if norm in seen:
+                    continue
+                seen.add(norm)
+                text = _read(os.path.join(path, "entry_points.txt"))
+                if not text:
+                    continue
+                pairs = _parse_group(text, group)
+                if pairs is None:
+                    return None
+                if not pairs:
+                    continue
+                nv = _name_version(path)
+                if nv is None:
+                    return None
+                found.extend(FoundEntryPoint(n, v, nv[0], nv[1]) for n, v in pairs)
+    return found
+
+
+def _entry_points(group: str) -> list[FoundEntryPoint]:
+    fast = _scan_entry_points(group)
+    if fast is not None:
+        return fast
+    from importlib.metadata import entry_points
+
+    out = []
+    for ep in entry_points(group=group):
+        dist, ver = (ep.dist.name, ep.dist.version) if ep.dist is not None else ("?", "?")
+        out.append(FoundEntryPoint(ep.name, ep.value, dist, ver))
+    return out
 
 
 class PluginWarning(UserWarning):
@@ -181,14 +334,12 @@ class Registry:
     def load_entry_points(self) -> None:
         allowed = _allowed_external()
         eps = []
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
-            dist = ep.dist.name if ep.dist is not None else "?"
-            eps.append((dist.lower() != BUILTIN_DISTRIBUTION, ep.name, ep, dist))
+        for ep in _entry_points(ENTRY_POINT_GROUP):
+            eps.append((ep.dist_name.lower() != BUILTIN_DISTRIBUTION, ep.name, ep, ep.dist_name))
         for external, _, ep, dist in sorted(eps, key=lambda e: (e[0], e[1].lower(), e[1])):
             if external and allowed is not None and not ({ep.name.lower(), dist.lower()} & allowed):
                 continue
-            ver = ep.dist.version if ep.dist is not None else "?"
-            self.load(PluginInfo(ep.name, dist, ver, ep.value, not external), ep.load)
+            self.load(PluginInfo(ep.name, dist, ep.dist_version, ep.value, not external), ep.load)
 
     def load(self, info: PluginInfo, load: Callable[[], Any]) -> PluginInfo:
         """Import one plugin (``load()`` returns its module or object) and run its hooks, guarded."""

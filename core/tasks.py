@@ -14,10 +14,20 @@ from typing import Any, Callable
 from .catalog import suggest
 from .errors import InputError, RegistrationError, UnknownTaskError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+
+def _tomllib():
+    """tomllib, imported on a cache miss only (its import is a few ms of every start)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    return tomllib
+
+
+def __getattr__(name: str) -> Any:
+    if name == "tomllib":  # ``from generallevel.tasks import tomllib`` keeps working
+        return _tomllib()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 MODALITIES = ("Image", "Video", "Audio", "3D", "NLP")
 NON_LANGUAGE = ("Image", "Video", "Audio", "3D")
@@ -204,7 +214,7 @@ def _parse_toml_cached(path: Path) -> dict[str, Any]:
         return json.loads(cache.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         pass
-    data = tomllib.loads(raw.decode("utf-8"))
+    data = _tomllib().loads(raw.decode("utf-8"))
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(f".{os.getpid()}.tmp")
@@ -224,7 +234,9 @@ def load_registry_toml(path: str | Path) -> list[Task]:
         raise InputError(f"{path}: registry file not found") from None
     except UnicodeDecodeError as e:
         raise InputError(f"{path}: not UTF-8 text: {e}") from None
-    except tomllib.TOMLDecodeError as e:
+    except ValueError as e:  # tomllib.TOMLDecodeError
+        if not isinstance(e, _tomllib().TOMLDecodeError):
+            raise
         raise InputError(f"{path}: malformed TOML: {e}") from None
     entries = data.get("task")
     if not isinstance(entries, list):

@@ -4,8 +4,8 @@ and the host's safety rules (isolation, strict mode, name clashes, the allow-lis
 Installs go into a throw-away venv (``python -m venv`` from this interpreter) that sees this
 environment's packages through a ``.pth`` file, so the test environment itself is never modified.
 Broken plugins are exercised in-process with fake distributions (a module plus a ``.dist-info``
-holding ``entry_points.txt``) put on ``sys.path``: the host discovers them through the real
-``importlib.metadata`` entry-point machinery.
+holding ``entry_points.txt``) put on ``sys.path``: the host discovers them as ``importlib.metadata``
+would (its own scan, checked equal in test_plugin_discovery.py).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 dropped whole, normalisations are probed at registration, and a printing or slow plugin is named.
 
 Each case is a fake distribution (a module plus a ``.dist-info`` with ``entry_points.txt``) put on
-``sys.path``, discovered through the real ``importlib.metadata`` entry-point machinery (the helper is
-shared with test_plugin_ecosystem.py). Every case checks the three promises: the host and the other
+``sys.path``, discovered by the host's entry-point scan, which test_plugin_discovery.py checks
+equal to ``importlib.metadata`` (the helper is shared with test_plugin_ecosystem.py). Every case checks the three promises: the host and the other
 plugins keep working in default mode, one PluginWarning names the plugin and its distribution, and
 ``GENERALLEVEL_STRICT=1`` turns the problem into an error.
 """
