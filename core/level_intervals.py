@@ -35,12 +35,17 @@ def resampled_raw(results: Sequence[Any], report: ScoreReport, spec: IntervalSpe
     return raw
 
 
-def level_intervals(results: Sequence[Any], report: ScoreReport, spec: IntervalSpec, registry: Any = None) -> dict:
-    """The report's ``intervals``: Level and per-modality intervals, and the probability of each Level."""
+def resampled_levels(results: Sequence[Any], report: ScoreReport, spec: IntervalSpec, registry: Any = None):
+    """(raw matrix, :class:`~generallevel.levels.LevelArrays` with one row per resample)."""
     table = task_table(registry)
     raw = resampled_raw(results, report, spec, table)
-    lv = compute_levels(normalise(raw, table), table.sota_sigma, table.modality, table.paradigm,
-                        wins=raw_wins(raw, table.sota_raw, table.higher))
+    return raw, compute_levels(normalise(raw, table), table.sota_sigma, table.modality, table.paradigm,
+                               wins=raw_wins(raw, table.sota_raw, table.higher))
+
+
+def level_intervals(results: Sequence[Any], report: ScoreReport, spec: IntervalSpec, registry: Any = None) -> dict:
+    """The report's ``intervals``: Level and per-modality intervals, and the probability of each Level."""
+    _, lv = resampled_levels(results, report, spec, registry)
     q = lambda a: list(_quantiles(np.asarray(a, dtype=float), spec.confidence))  # noqa: E731
     levels = {"level2": q(lv.s2), "level3": q(lv.s3), "level4": q(lv.s4), "level5": q(lv.s5)}
     modalities = {m: {"level2": q(lv.mod_s2[:, j]), "level3": q(lv.mod_s3[:, j]), "level4": q(lv.mod_s4[:, j]),

@@ -20,14 +20,42 @@ def _num(x, fmt: str) -> str:
 
 def task_rows(result) -> list[list[str]]:
     rows = []
+    with_ci = getattr(result, "intervals", None) is not None
     for t in result.tasks:
-        rows.append([t.task_id or t.folder, t.group, t.metric or "-", _num(t.raw, ".4g"), _num(t.sota_raw, ".4g"),
-                     _num(t.score, ".2f"), _num(t.sota_score, ".2f"), "yes" if t.win else "",
-                     f"{t.scored}/{t.annotated}", STATUS[t.status]])
+        row = [t.task_id or t.folder, t.group, t.metric or "-", _num(t.raw, ".4g"), _num(t.sota_raw, ".4g"),
+               _num(t.score, ".2f"), _num(t.sota_score, ".2f"), "yes" if t.win else "",
+               f"{t.scored}/{t.annotated}", STATUS[t.status]]
+        if with_ci:
+            iv = t.interval_info or {}
+            bounds = iv.get("score")
+            row[6:6] = ["-" if not bounds else f"[{bounds[0]:.2f}, {bounds[1]:.2f}]", _num(iv.get("p_win"), ".2f")]
+        rows.append(row)
     return rows
 
 
 TASK_HEAD = ["Task", "Group", "Metric", "Raw", "SoTA raw", "Score", "SoTA score", "Win", "Scored", "Status"]
+CI_HEAD = TASK_HEAD[:6] + ["95 % CI", "P(win)"] + TASK_HEAD[6:]
+
+
+def _head(result) -> list[str]:
+    return CI_HEAD if getattr(result, "intervals", None) is not None else TASK_HEAD
+
+
+def interval_lines(result) -> list[str]:
+    """--ci: the Level intervals, the probability of each Level and the fragile wins, as text lines."""
+    ci = getattr(result, "intervals", None)
+    if ci is None:
+        return []
+    levels = ", ".join(f"S{k[-1]} [{a:.2f}, {b:.2f}]" for k, (a, b) in ci["levels"].items())
+    probs = ", ".join(f"Level {k}: {p:.3f}" for k, p in ci["level_probability"].items() if p > 0)
+    out = [f"95 % intervals ({ci['resamples']} resamples, seed {ci['seed']}; {ci['tasks_resampled']} tasks "
+           f"resampled, {ci['tasks_fixed']} held at their value): {levels}",
+           f"Probability of each Level: {probs}"]
+    fragile = result.fragile_wins()
+    if fragile:
+        out.append(f"Fragile wins (P(win) < 0.9): " + ", ".join(
+            f"{t.task_id} ({t.interval_info['p_win']:.2f})" for t in fragile))
+    return out
 
 
 def _summary(result) -> str:
@@ -39,8 +67,8 @@ def _summary(result) -> str:
 def render_table(result) -> str:
     from ..reports import format_table, render
 
-    out = [render(result.report, "table"), _summary(result), "",
-           format_table(TASK_HEAD, task_rows(result))]
+    out = [render(result.report, "table"), *interval_lines(result), _summary(result), "",
+           format_table(_head(result), task_rows(result))]
     problems = result.all_problems()
     if problems:
         out += ["", f"Problems ({len(problems)}):"] + [f"  - {p}" for p in problems]
@@ -54,8 +82,10 @@ def render_markdown(result) -> str:
     from ..reports import render
 
     esc = lambda s: str(s).replace("|", "\\|")  # noqa: E731
-    out = [render(result.report, "markdown"), "### Tasks", "", _summary(result), "",
-           "| " + " | ".join(TASK_HEAD) + " |", "|" + "|".join(["---"] * 3 + ["---:"] * 6 + ["---"]) + "|"]
+    head = _head(result)
+    out = [render(result.report, "markdown"), *[f"{line}  " for line in interval_lines(result)], "", "### Tasks", "",
+           _summary(result), "",
+           "| " + " | ".join(head) + " |", "|" + "|".join(["---"] * 3 + ["---:"] * (len(head) - 4) + ["---"]) + "|"]
     out += ["| " + " | ".join(esc(c) for c in row) + " |" for row in task_rows(result)]
     problems = result.all_problems()
     if problems:

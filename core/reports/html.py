@@ -47,6 +47,9 @@ table.tasks { table-layout: fixed; }
 table.tasks col.name { width: 34%; } table.tasks col.metric { width: 13%; } table.tasks col.bar { width: 136px; }
 table.tasks col.win { width: 44px; }
 table.tasks td.l { overflow-wrap: anywhere; }
+.card .ci { font-size: 11px; color: #5b6576; font-variant-numeric: tabular-nums; }
+.card.level .ci { color: #c9d6ee; }
+tr.fragile td.w { color: #a15c00; }
 """
 
 
@@ -111,16 +114,57 @@ def _as_dict(report: Any) -> dict[str, Any]:
         return dict(report)
     inner = getattr(report, "report", None)  # EvaluationResult, SubmissionResult
     if inner is not None and hasattr(inner, "to_dict"):
-        return inner.to_dict(include_tasks=True)
+        d = inner.to_dict(include_tasks=True)
+        if getattr(report, "intervals", None) is not None:  # evaluate --ci: intervals beside the rows
+            d["intervals"] = report.intervals
+            by_id = {t.task_id: t.interval_info for t in report.tasks if t.interval_info is not None}
+            for t in d["tasks"]:
+                if t["id"] in by_id:
+                    t["interval"] = by_id[t["id"]]
+        return d
     return report.to_dict(include_tasks=True)
+
+
+def _p_win(t: Mapping[str, Any]) -> float | None:
+    iv = t.get("interval")
+    return iv.get("p_win") if isinstance(iv, Mapping) else None
+
+
+def _fragile_section(tasks: list[dict[str, Any]]) -> str:
+    """--ci: the wins that resampling the instances overturns in more than 1 resample in 10."""
+    from ..intervals import FRAGILE
+
+    fragile = sorted((t for t in tasks if t.get("win") and _p_win(t) is not None and _p_win(t) < FRAGILE),
+                     key=lambda t: _p_win(t))
+    head = (f"<h2 id=\"fragile\">Fragile wins</h2><p class=\"sub\">Wins whose probability (the share of "
+            f"resamples of the task's instances at or above SoTA) is below {FRAGILE:g}: a Level that rests on "
+            f"them could move on another sample of the same size.</p>")
+    if not fragile:
+        return head + "<p class=\"note\">None.</p>"
+    rows = "".join(f"<tr class=\"fragile\"><td class=\"l\">{escape(str(t.get('name', t['id'])))}</td>"
+                   f"<td class=\"l\">{escape(str(t.get('metric', '')))}</td><td>{_f(t.get('score'))}</td>"
+                   f"<td>{_f(t.get('sota_score'))}</td><td>{_ci(t['interval']['score'])}</td>"
+                   f"<td>{_f(_p_win(t))}</td></tr>" for t in fragile)
+    return (head + "<div class=\"scroll\"><table><thead><tr><th class=\"l\">Task</th><th class=\"l\">Metric</th>"
+            "<th>Score</th><th>SoTA score</th><th>95 % CI</th><th>P(win)</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table></div>")
+
+
+def _ci(bounds: Any, nd: int = 2) -> str:
+    if not isinstance(bounds, (list, tuple)) or len(bounds) != 2:
+        return "-"
+    return f"[{_f(bounds[0], nd)}, {_f(bounds[1], nd)}]"
 
 
 def _tasks_section(tasks: list[dict[str, Any]]) -> str:
     supported = [t for t in tasks if t.get("score") is not None]
     wins = sum(bool(t.get("win")) for t in supported)
+    with_ci = any(isinstance(t.get("interval"), Mapping) for t in supported)
     out = [f"<h2 id=\"tasks\">Wins over SoTA per task</h2><p class=\"sub\">{len(supported)} of {len(tasks)} "
            f"tasks supported, {wins} at or above SoTA (a win). Unsupported tasks score 0 and are "
-           f"counted per group below.</p>"]
+           f"counted per group below."
+           + (" The thin black bar under each score bar is its 95 % interval; P(win) is the share of "
+              "resamples at or above SoTA." if with_ci else "") + "</p>"]
     groups: dict[str, list[dict[str, Any]]] = {}
     rank = {m: i for i, m in enumerate(MODALITIES)}
     for t in sorted(tasks, key=lambda t: (rank.get(t["modality"], len(rank)), t.get("paradigm") or "")):
@@ -133,9 +177,10 @@ def _tasks_section(tasks: list[dict[str, Any]]) -> str:
         if not sup:
             continue
         out.append("<div class=\"scroll\"><table class=\"tasks\"><colgroup><col class=\"name\"><col class=\"metric\">"
-                   "<col><col><col><col><col class=\"bar\"><col class=\"win\"></colgroup><thead><tr><th class=\"l\">Task</th><th class=\"l\">Metric</th>"
+                   "<col><col><col><col><col class=\"bar\"><col class=\"win\">" + ("<col><col>" if with_ci else "")
+                   + "</colgroup><thead><tr><th class=\"l\">Task</th><th class=\"l\">Metric</th>"
                    "<th>Raw</th><th>SoTA raw</th><th>Score</th><th>SoTA score</th><th>Score vs SoTA</th>"
-                   "<th>Win</th></tr></thead><tbody>")
+                   "<th>Win</th>" + ("<th>95 % CI</th><th>P(win)</th>" if with_ci else "") + "</tr></thead><tbody>")
         for t in sup:
             score, sota = t.get("score"), t.get("sota_score")
             clip = lambda v: 1.2 * max(0.0, min(100.0, v))  # noqa: E731 - official mode leaves 0..100
@@ -143,14 +188,27 @@ def _tasks_section(tasks: list[dict[str, Any]]) -> str:
                    f"height=\"8\" fill=\"#edf0f5\"/><rect x=\"0\" y=\"2\" width=\"{clip(score):.1f}\" height=\"8\" "
                    f"fill=\"{COLORS['level3'] if t.get('win') else COLORS['level2']}\"/>"
                    + (f"<rect x=\"{min(118.0, clip(sota)):.1f}\" y=\"0\" width=\"2\" height=\"12\" "
-                      f"fill=\"{COLORS['sota']}\"/>" if sota is not None else "") + "</svg>")
+                      f"fill=\"{COLORS['sota']}\"/>" if sota is not None else "") + _interval_bar(t, clip) + "</svg>")
             win = bool(t.get("win"))
+            ci_cells = ""
+            if with_ci:
+                iv = t.get("interval") if isinstance(t.get("interval"), Mapping) else {}
+                ci_cells = f"<td>{_ci(iv.get('score'))}</td><td>{_f(iv.get('p_win'))}</td>"
             out.append(f"<tr class=\"{'win' if win else 'loss'}\"><td class=\"l\">{escape(str(t.get('name', t['id'])))}"
                        f"</td><td class=\"l\">{escape(str(t.get('metric', '')))}</td><td>{_g(t.get('raw'))}</td>"
                        f"<td>{_g(t.get('sota_raw'))}</td><td>{_f(score)}</td><td>{_f(sota)}</td><td>{bar}</td>"
-                       f"<td class=\"w\">{'win' if win else ''}</td></tr>")
+                       f"<td class=\"w\">{'win' if win else ''}</td>{ci_cells}</tr>")
         out.append("</tbody></table></div>")
     return "".join(out)
+
+
+def _interval_bar(t: Mapping[str, Any], clip: Any) -> str:
+    iv = t.get("interval")
+    if not isinstance(iv, Mapping) or not isinstance(iv.get("score"), (list, tuple)):
+        return ""
+    lo, hi = (clip(v) for v in iv["score"])
+    return (f"<rect class=\"ci\" x=\"{lo:.1f}\" y=\"10.5\" width=\"{max(hi - lo, 0.8):.1f}\" height=\"1.5\" "
+            f"fill=\"{COLORS['sota']}\"><title>95 % interval {_ci(iv['score'])}</title></rect>")
 
 
 def _g(x: Any) -> str:
@@ -179,10 +237,15 @@ def render_html(report: Any) -> str:
     d = _as_dict(report)
     lv, mods, nlp = d["levels"], d["modalities"], d.get("nlp", {})
     mode = d.get("mode", "paper")
+    ci = d.get("intervals") if isinstance(d.get("intervals"), Mapping) else None
+    sure = (f"<div class=\"ci\">P = {_f(ci['level_probability_assigned'])} "
+            f"({ci['resamples']} resamples)</div>" if ci else "")
     cards = [f"<div class=\"card level\"><div class=\"k\">General-Level</div><div class=\"v\" id=\"level\">"
-             f"Level {int(d['level'])}</div></div>"]
+             f"Level {int(d['level'])}</div>{sure}</div>"]
     cards += [f"<div class=\"card\"><div class=\"k\">Level-{k}</div><div class=\"v\" id=\"level{k}\">"
-              f"{_f(lv.get(f'level{k}'))}</div></div>" for k in (2, 3, 4, 5)]
+              f"{_f(lv.get(f'level{k}'))}</div>"
+              + (f"<div class=\"ci\">95 % {_ci(ci['levels'][f'level{k}'])}</div>" if ci else "") + "</div>"
+              for k in (2, 3, 4, 5)]
     cards.append(f"<div class=\"card\"><div class=\"k\">NLP S_L</div><div class=\"v\">{_f(nlp.get('s_l'))}</div></div>")
     body = [f"<h1>General-Level report: {escape(str(d['model']))}</h1>",
             f"<p class=\"sub\">Level scores on General-Bench"
@@ -219,12 +282,32 @@ def render_html(report: Any) -> str:
                           width=300, label_w=62, bar_h=14, title=f"{m} comprehension vs generation")
         body.append(f"<div class=\"panel cvg\" data-modality=\"{escape(m)}\"><h3>{escape(m)}</h3>{chart}</div>")
     body.append("</div>")
+    if ci:
+        body.append(_levels_ci_section(ci))
     if d.get("tasks") and isinstance(d["tasks"][0], Mapping) and "modality" in d["tasks"][0]:
+        if ci:
+            body.append(_fragile_section(d["tasks"]))
         body.append(_tasks_section(d["tasks"]))
     else:
         body.append("<p class=\"note\">Per-task rows are not in this report (score with --tasks to include them).</p>")
     body.append(_provenance(d.get("provenance", {}), mode, d.get("units")))
     return _page(f"General-Level report: {d['model']}", "".join(body))
+
+
+def _levels_ci_section(ci: Mapping[str, Any]) -> str:
+    """--ci: per-modality 95 % intervals and the probability of each Level."""
+    probs = ci.get("level_probability", {})
+    rows = "".join(f"<tr><td class=\"l\">{escape(m)}</td>" + "".join(
+        f"<td>{_ci(v.get(k))}</td>" for k in ("level2", "level3", "level4", "s_c", "s_g")) + "</tr>"
+        for m, v in ci.get("modalities", {}).items())
+    return ("<h2 id=\"intervals\">How sure the Levels are</h2><p class=\"sub\">95 % intervals from "
+            f"{ci.get('resamples')} joint resamples of every task's instances (seed {ci.get('seed')}); "
+            f"{ci.get('tasks_resampled')} tasks resampled, {ci.get('tasks_fixed')} held at their value. "
+            "Instance sampling only: not prompt or seed variance.</p><div class=\"panel\">"
+            "<p>Probability of each Level: " + ", ".join(
+                f"Level {k}: {_f(float(probs.get(str(k), 0.0)))}" for k in range(1, 6)) + "</p>"
+            "<table><thead><tr><th class=\"l\">Modality</th><th>Level-2</th><th>Level-3</th><th>Level-4</th>"
+            f"<th>S_C</th><th>S_G</th></tr></thead><tbody>{rows}</tbody></table></div>")
 
 
 def render_leaderboard_html(data: Mapping[str, Any]) -> str:
