@@ -38,6 +38,9 @@ MEAN_RTOL = 1e-9  # how exactly per-item values must average to the task's value
 CHUNK = 4_000_000  # index draws held at once (resamples x items), bounding memory
 DEFAULT_RESAMPLES = 1000
 FRAGILE = 0.9  # a win whose probability is below this is "fragile"
+# The resampled raw values are summarised in the report by these quantiles (every 2.5 %): enough for
+# leaderboards to redraw a task's resampling distribution (generallevel.board_intervals).
+QUANTILES = np.linspace(0.0, 1.0, 41)
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,7 @@ class TaskInterval:
         return {"method": self.method, "items": self.items, "resamples": self.resamples,
                 "raw": [self.low, self.high], "score": [lo_s, hi_s],
                 "p_win": win_probability(self.samples, sota_raw, metric.higher_is_better),
+                "quantiles": [float(x) for x in np.quantile(self.samples, QUANTILES)],
                 "notes": list(self.notes)}
 
 

@@ -181,6 +181,8 @@ class Board:
     wins: np.ndarray
     name_rank: np.ndarray
     meta: dict[str, Any] = field(default_factory=dict)
+    # leaderboard --ci (generallevel.board_intervals): per model index, {"ci": [lo, hi], "p_level", "tied"}
+    intervals: dict[int, dict[str, Any]] = field(default_factory=dict)
     _ranked: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     def _ranking(self) -> tuple[np.ndarray, np.ndarray]:
@@ -203,6 +205,9 @@ class Board:
                    "score": float(self.score[i])}
             row.update({k: float(v[i]) for k, v in self.scores.items()})
             row.update({"supported": int(self.supported[i]), "tasks": self.n_tasks, "wins": int(self.wins[i])})
+            if i in self.intervals:
+                iv = self.intervals[i]
+                row.update({"ci": list(iv["ci"]), "p_level": iv["p_level"], "tied": bool(iv.get("tied", False))})
             out.append(row)
         return out
 

@@ -27,8 +27,15 @@ import click
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
               help="Write to this file instead of standard output.")
 @click.option("--expect-registry", metavar="SHA256", help="Refuse result files scored against another registry.")
+@click.option("--ci", "ci", is_flag=True,
+              help="95 % intervals of each board score, the probability of each model's Level and statistical ties, "
+                   "for models whose reports come from `evaluate --ci` (docs/intervals.md).")
+@click.option("--resamples", type=click.IntRange(min=10), default=None, metavar="N",
+              help="With --ci: resamples per model (default 400).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="With --ci: the seed.")
 def command(results: tuple[str, ...], from_list: str | None, jobs: int, scope: str, facet: str,
-            boards: tuple[str, ...], fmt: str, output: str | None, expect_registry: str | None) -> None:
+            boards: tuple[str, ...], fmt: str, output: str | None, expect_registry: str | None,
+            ci: bool, resamples: int | None, seed: int) -> None:
     """Rank models on the boards of one scope.
 
     RESULTS are report JSON files, one per model, from `generallevel score --format json --tasks`
@@ -43,7 +50,15 @@ def command(results: tuple[str, ...], from_list: str | None, jobs: int, scope: s
     if not results and from_list is None:
         raise InputError("name result files or folders, or --from-list FILE")
     matrix = load_files(result_paths(results, from_list), expect_registry=expect_registry, jobs=jobs)
-    text = render_boards(compute_boards(matrix, scope, boards or None, facet), fmt, matrix)
+    computed = compute_boards(matrix, scope, boards or None, facet)
+    if resamples is not None and not ci:
+        raise InputError("--resamples only applies with --ci")
+    if ci:
+        from ..board_intervals import DEFAULT_BOARD_RESAMPLES, add_board_intervals
+
+        if not add_board_intervals(computed, matrix, resamples or DEFAULT_BOARD_RESAMPLES, seed):
+            click.echo("note: --ci: no result file has task intervals (score models with evaluate --ci)", err=True)
+    text = render_boards(computed, fmt, matrix)
     from ._output import emit
 
     emit(text, output)

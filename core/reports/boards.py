@@ -19,14 +19,25 @@ if TYPE_CHECKING:
     from ..results_matrix import ResultMatrix
 
 
+TIE_RULE = ("95 % CI: the board score's interval from resampling each task's instances (models scored with "
+            "evaluate --ci); P(Level): the share of resamples at the model's Level; tied: the same Level as a "
+            "neighbour and overlapping intervals (docs/intervals.md).")
+
+
 def _row_cells(board: Board, row: dict[str, Any]) -> list[str]:
     keys = _LEVEL_KEYS[:board.spec.max_level - 1]
-    return ([str(row["rank"]), row["model"], str(row["level"]), f"{row['score']:.2f}"]
-            + [f"{row[k]:.2f}" for k in keys] + [f"{row['supported']}/{row['tasks']}", str(row["wins"])])
+    cells = ([str(row["rank"]), row["model"], str(row["level"]), f"{row['score']:.2f}"]
+             + [f"{row[k]:.2f}" for k in keys] + [f"{row['supported']}/{row['tasks']}", str(row["wins"])])
+    if board.intervals:
+        ci = row.get("ci")
+        cells[4:4] = (["-", "-", ""] if ci is None else
+                      [f"[{ci[0]:.2f}, {ci[1]:.2f}]", f"{row['p_level']:.2f}", "tied" if row.get("tied") else ""])
+    return cells
 
 
 def _head(board: Board) -> list[str]:
-    return (["Rank", "Model", "Level", "Score"] + [f"S{k}" for k in range(2, board.spec.max_level + 1)]
+    ci = ["95 % CI", "P(Level)", "Tie"] if board.intervals else []
+    return (["Rank", "Model", "Level", "Score"] + ci + [f"S{k}" for k in range(2, board.spec.max_level + 1)]
             + ["Supported", "Wins"])
 
 
@@ -59,6 +70,8 @@ def render_boards(boards: Sequence[Board], fmt: str, matrix: ResultMatrix | None
         else:
             raise InputError(f"unknown format {fmt!r}; use table, json, markdown or html")
     out += [f"Scope-{s} Level and score: {LEVEL_RULES[s]}." for s in sorted({b.spec.scope for b in boards})]
+    if any(b.intervals for b in boards):
+        out.append(TIE_RULE)
     if matrix is not None:
         out.append(f"{len(matrix.models)} models, registry sha256 {matrix.registry_sha256}"
                    + (", official-compatible mode" if matrix.mode == "official" else ""))

@@ -310,6 +310,12 @@ def _levels_ci_section(ci: Mapping[str, Any]) -> str:
             f"<th>S_C</th><th>S_G</th></tr></thead><tbody>{rows}</tbody></table></div>")
 
 
+def _tie_rule() -> str:
+    from .boards import TIE_RULE
+
+    return TIE_RULE
+
+
 def render_leaderboard_html(data: Mapping[str, Any]) -> str:
     """Leaderboards from :func:`generallevel.leaderboard.boards_to_dict`."""
     boards = data.get("boards", [])
@@ -322,21 +328,33 @@ def render_leaderboard_html(data: Mapping[str, Any]) -> str:
             f"<a href=\"#{escape(b['id'])}\">{escape(b['title'])}</a>" for b in boards) + "</nav>")
     for b in boards:
         keys = [f"level{k}" for k in range(2, b["max_level"] + 1)]
-        top = _nice_max(r["score"] for r in b["rows"])
+        top = _nice_max([r["score"] for r in b["rows"]] + [r["ci"][1] for r in b["rows"] if r.get("ci")])
+        with_ci = any("ci" in r for r in b["rows"])
         body.append(f"<section class=\"board\" id=\"{escape(b['id'])}\"><h2>{escape(b['title'])}</h2>"
                     f"<p class=\"sub\"><code>{escape(b['id'])}</code>, {b['tasks']} tasks. "
                     f"{escape(b['level_rule'])}.</p><table><thead><tr><th>Rank</th><th class=\"l\">Model</th>"
-                    "<th>Level</th><th>Score</th><th></th>" + "".join(f"<th>S{k[-1]}</th>" for k in keys)
+                    "<th>Level</th><th>Score</th><th></th>"
+                    + ("<th>95 % CI</th><th>P(Level)</th><th>Tie</th>" if with_ci else "")
+                    + "".join(f"<th>S{k[-1]}</th>" for k in keys)
                     + "<th>Supported</th><th>Wins</th></tr></thead><tbody>")
         for r in b["rows"]:
             w = 100 * max(0.0, r["score"]) / top
             bar = (f"<svg width=\"100\" height=\"10\" viewBox=\"0 0 100 10\"><rect x=\"0\" y=\"1\" width=\"{w:.1f}\" "
-                   f"height=\"8\" fill=\"{COLORS['level' + str(min(max(r['level'], 2), 5))]}\"/></svg>")
-            body.append(f"<tr><td>{r['rank']}</td><td class=\"l\">{escape(str(r['model']))}</td>"
-                        f"<td>{r['level']}</td><td>{_f(r['score'])}</td><td>{bar}</td>"
+                   f"height=\"8\" fill=\"{COLORS['level' + str(min(max(r['level'], 2), 5))]}\"/>"
+                   + (f"<rect class=\"ci\" x=\"{100 * max(0.0, r['ci'][0]) / top:.1f}\" y=\"8.5\" width=\""
+                      f"{max(0.8, 100 * (r['ci'][1] - r['ci'][0]) / top):.1f}\" height=\"1.5\" fill=\"{COLORS['sota']}\"/>"
+                      if r.get("ci") else "") + "</svg>")
+            ci_cells = ""
+            if with_ci:
+                ci_cells = (f"<td>{_ci(r.get('ci'))}</td><td>{_f(r.get('p_level'))}</td>"
+                            f"<td>{'tied' if r.get('tied') else ''}</td>")
+            tied = ' class="tied"' if r.get("tied") else ""
+            body.append(f"<tr{tied}><td>{r['rank']}</td><td class=\"l\">{escape(str(r['model']))}</td>"
+                        f"<td>{r['level']}</td><td>{_f(r['score'])}</td><td>{bar}</td>{ci_cells}"
                         + "".join(f"<td>{_f(r[k])}</td>" for k in keys)
                         + f"<td>{r['supported']}/{r['tasks']}</td><td>{r['wins']}</td></tr>")
-        body.append("</tbody></table></section>")
+        body.append("</tbody></table>" + (f"<p class=\"note\">{escape(_tie_rule())}</p>" if with_ci else "")
+                    + "</section>")
     if data.get("provenance"):
         body.append(_provenance(data["provenance"], str(data.get("mode", "paper"))))
     return _page("General-Level leaderboard", "".join(body))
