@@ -96,3 +96,86 @@ def test_musiq_missing_and_corrupt_weights(tmp_path, monkeypatch):
     bad.write_bytes(b"not a checkpoint")
     with pytest.raises(MissingWeightsError, match=r"cannot read the weights file .*musiq_koniq"):
         gl.get_extractor("musiq").load()
+
+
+# -- RAFT / DynamicDegree ----------------------------------------------------------------------------
+def _clip(frames, h, w, fps, seed=5):
+    from generallevel.media.video import VideoArray
+
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 256, (h + 8, w + 8 * frames, 3), dtype=np.uint8)
+    return VideoArray(np.stack([base[4:4 + h, 8 * t:8 * t + w] for t in range(frames)]), fps)
+
+
+@pytest.fixture(scope="module")
+def raft_home(tmp_path_factory):
+    root = tmp_path_factory.mktemp("raft_home")
+    return root, tiny_models.save_tiny("raft-large", root)
+
+
+def _hand_peak(flow):
+    rad = np.sqrt(flow[..., 0].astype(np.float64) ** 2 + flow[..., 1].astype(np.float64) ** 2).ravel()
+    cut = int(rad.size * 0.05)
+    return np.sort(rad)[::-1][:cut].mean()
+
+
+def test_vbench_rule_by_hand():
+    from generallevel_builtin._net_raft import flow_peak, sample_frames, vbench_rule
+
+    # 240 x 320 at 8 fps, 16 frames: 6 px, 4 pairs; at 4 fps the threshold doubles; 24 fps: factor 1
+    assert vbench_rule(240, 320, 16, 8.0) == (5.625, 4)
+    assert vbench_rule(240, 320, 16, 4.0) == (11.25, 4)
+    assert vbench_rule(256, 512, 6, 24.0) == (6.0, 2)  # round(1.5) = 2 (Python's rounding, as VBench)
+    assert vbench_rule(256, 512, 2, 24.0)[1] == 0
+    # 20 x 20 flow: top 5 % = 20 pixels; 20 of (3, 4) -> 5 px, the rest still
+    flow = np.zeros((20, 20, 2), np.float32)
+    flow.reshape(-1, 2)[::20] = (3.0, 4.0)
+    assert flow_peak(flow) == 5.0
+    flow.reshape(-1, 2)[1] = (6.0, 8.0)  # one faster pixel replaces a 5 in the top 20
+    assert flow_peak(flow) == pytest.approx((19 * 5 + 10) / 20)
+    # frames: every round(fps / 8)-th; no rate counts as 8 fps
+    video = np.zeros((30, 2, 2, 3), np.uint8)
+    assert len(sample_frames(video, 24.0)[0]) == 10
+    assert len(sample_frames(video, None)[0]) == 30 and len(sample_frames(video, 12.0)[0]) == 15
+
+
+def test_raft_dynamic_degree_from_torch_home_by_hand(raft_home, monkeypatch):
+    root, opts = raft_home
+    monkeypatch.setenv("TORCH_HOME", str(root))
+    ext = gl.get_extractor("raft-large")
+    assert ext.weights_status() == (opts["weights"], True)
+    raft = ext.load(updates=1)
+    video = _clip(5, 128, 128, fps=16.0)  # frames 0, 2, 4 -> 2 pairs; threshold 3 px, 1 pair needed
+    flows, rate, size = raft.flows(video)
+    assert rate == 16.0 and size == (128, 128) and [f.shape for f in flows] == [(128, 128, 2)] * 2
+    peaks, thres, need = raft.peaks(video)
+    np.testing.assert_allclose(peaks, [_hand_peak(f) for f in flows], rtol=1e-12)
+    assert (thres, need) == (3.0, 1)
+    want = float(sum(p > thres for p in peaks) >= need)
+    assert raft([video]).tolist() == [want]
+    # the registry metric on the same flows (no padding at 128 px) agrees
+    assert gl.get_metric("DynamicDegree").compute([np.stack(flows)], None, fps=16.0) == 100.0 * want
+    # fps= overrides the clip's rate: at 64 fps every 8th frame -> 1 frame, no pair, static
+    fast = gl.get_extractor("raft-large").load(updates=1, fps=64.0)
+    assert fast.peaks(video) == ([], 3.0, 0) and fast([video]).tolist() == [0.0]
+
+
+def test_raft_pads_to_a_multiple_of_eight_and_thresholds_on_the_frame(raft_home):
+    raft = gl.get_extractor("raft-large").load(weights=raft_home[1]["weights"], updates=1)
+    video = _clip(2, 130, 150, fps=None)
+    flows, rate, size = raft.flows(video)
+    assert rate == 8.0 and size == (130, 150) and flows[0].shape == (136, 152, 2)
+    peaks, thres, need = raft.peaks(video)
+    assert thres == 6.0 * 130 / 256 and need == 0
+    assert peaks == [pytest.approx(_hand_peak(flows[0]))]  # top 5 % of the padded 136 x 152 flow
+
+
+def test_raft_missing_weights_and_small_frames(raft_home, tmp_path, monkeypatch):
+    from generallevel import InputError
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    with pytest.raises(MissingWeightsError, match=r"raft_large_C_T_V1-22a6c225\.pth.*fetch raft-large"):
+        gl.get_extractor("raft-large").load()
+    raft = gl.get_extractor("raft-large").load(weights=raft_home[1]["weights"], updates=1)
+    with pytest.raises(InputError, match="at least 128 px"):
+        raft([_clip(2, 64, 200, fps=8.0)])

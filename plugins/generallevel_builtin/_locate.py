@@ -76,3 +76,7 @@ def musiq() -> tuple[str, bool]:
         return str(path), True
     alt, present = torch_checkpoint(name)
     return (alt, True) if present else (str(path), False)
+
+
+def raft() -> tuple[str, bool]:
+    return torch_checkpoint("raft_large_C_T_V1-22a6c225.pth")

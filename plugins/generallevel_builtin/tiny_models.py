@@ -31,6 +31,7 @@ _SAVERS = {
     "laion-aesthetic": "_net_aesthetic",
     "whisper": "_net_whisper",
     "musiq": "_net_musiq",
+    "raft-large": "_net_raft",
 }
 
 
