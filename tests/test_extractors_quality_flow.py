@@ -179,3 +179,36 @@ def test_raft_missing_weights_and_small_frames(raft_home, tmp_path, monkeypatch)
     raft = gl.get_extractor("raft-large").load(weights=raft_home[1]["weights"], updates=1)
     with pytest.raises(InputError, match="at least 128 px"):
         raft([_clip(2, 64, 200, fps=8.0)])
+
+
+# -- VBench dimensions (I2V-Composite) ----------------------------------------------------------------
+def test_vbench_consistency_rule_by_hand():
+    from generallevel_builtin.vbench_dimensions import consistency
+
+    # frames along 0, 60 and 90 degrees: pairs (prev, first) = (cos 60, cos 60), (cos 30, cos 90 = 0)
+    deg = np.radians([0, 60, 90])
+    feats = np.stack([np.cos(deg), np.sin(deg)], 1) * [[1.0], [2.0], [3.0]]  # lengths do not matter
+    want = ((0.5 + 0.5) / 2 + (np.cos(np.radians(30)) + 0.0) / 2) / 2
+    assert consistency([feats]) == pytest.approx([want])
+    # an opposite frame counts 0, not -1
+    assert consistency([np.array([[1.0, 0], [-1.0, 0]])]).tolist() == [0.0]
+    with pytest.raises(gl.InputError, match="at least two frames"):
+        consistency([np.ones((1, 4))])
+
+
+def test_subject_consistency_through_dino_and_i2v_rows(tmp_path, monkeypatch):
+    from generallevel import MissingDependencyError
+    from generallevel_builtin.vbench_dimensions import consistency, i2v_rows, subject_consistency
+
+    opts = tiny_models.save_tiny("dino-vitb16", tmp_path)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    videos = [_clip(4, 32, 40, 8.0, seed=s) for s in (1, 2)]
+    got = subject_consistency(videos, model=opts["model"])
+    dino = gl.get_extractor("dino-vitb16").load(model=opts["model"])
+    assert got == pytest.approx(consistency([dino(list(v)) for v in videos]))
+    with pytest.raises(MissingDependencyError, match=r"viclip needs ViCLIP.*motion_smoothness needs AMT-S"):
+        i2v_rows(videos, dino_options={"model": opts["model"]})
+    rows = i2v_rows(subject=got, dynamic=[1.0, 0.0], viclip=[0.2, 0.3], motion_smoothness=[0.9, 0.95])
+    assert rows[1] == {"subject_consistency": got[1], "viclip": 0.3, "dynamic_degree": 0.0, "motion_smoothness": 0.95}
+    want = 100 * np.mean([np.mean(got), 0.25, 0.5, 0.925])
+    assert gl.get_metric("I2V-Composite").compute(rows, None) == pytest.approx(want)
