@@ -257,8 +257,20 @@ def validate_dataset_dir(path: str | Path, registry=None, report: ValidationRepo
     return report
 
 
-def validate(path: str | Path, sample: int = 20, registry=None, standalone: bool = False) -> ValidationReport:
-    """Validate a task TOML file or a dataset folder (see the module docstring for the checks)."""
+def validate(path: str | Path, sample: int = 20, registry=None, standalone: bool = False,
+             predictions: str | Path | None = None) -> ValidationReport:
+    """Validate a task TOML file or a dataset folder (see the module docstring for the checks);
+    with ``predictions`` (a prediction file or tree) also the media files its predictions name
+    (:func:`generallevel.validate_media.validate_predictions`)."""
+    report = _validate(path, sample, registry, standalone)
+    if predictions is not None:
+        from .validate_media import validate_predictions
+
+        validate_predictions(predictions, path if Path(path).is_dir() else None, report)
+    return report
+
+
+def _validate(path: str | Path, sample: int, registry, standalone: bool) -> ValidationReport:
     path = Path(path)
     if path.is_dir():
         return validate_dataset_dir(path, registry, sample=sample, standalone=standalone)

@@ -153,6 +153,11 @@ def validate_task_folder(folder: Path, registry, local: TaskCatalog, report: Val
         report.add(str(ann), f"{bad_items} items lack id/input/output in all (first {_SHOW_IDS} shown)")
     for key, where in list(dups.items()):
         report.add(str(ann), f"duplicate id {key!r} at items " + ", ".join(f"#{i + 1}" for i in where))
+    from .validate_media import check_annotation
+
+    depth = 0 if not modality else 2 if modality.lower() != "nlp" else 1  # <root>/<modality>[/<paradigm>]/<Task>
+    check_annotation(ann, items, folder.parents[depth - 1] if depth and len(folder.parents) >= depth else folder,
+                     report)
     if task is not None:
         _check_adapter(task, ann, items, report, sample, data.get("type"), registry)
 

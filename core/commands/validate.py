@@ -13,15 +13,20 @@ _NOTES = 10
               help="Annotation items per task mapped through the task's adapter.")
 @click.option("--standalone", is_flag=True,
               help="Do not check ids/names against the tasks already registered (e.g. an edited catalogue).")
+@click.option("--predictions", "-p", type=click.Path(exists=False), default=None,
+              help="Also check the media files named by these predictions (a prediction file or tree).")
 @click.option("--quiet", "-q", is_flag=True, help="Print problems only (no notes or summary).")
-def tasks_command(path: str, sample: int, standalone: bool, quiet: bool) -> None:
+def tasks_command(path: str, sample: int, standalone: bool, quiet: bool, predictions: str | None) -> None:
     """Check task entries (a [[task]] TOML file) or a dataset folder (annotation.json per task).
+
+    Media files that annotations (and, with --predictions, predictions) name must exist inside
+    their tree and have a readable header.
 
     Prints every problem with its location and exits with status 1 if there are any.
     """
     from ..validate import validate
 
-    report = validate(path, sample=sample, standalone=standalone)
+    report = validate(path, sample=sample, standalone=standalone, predictions=predictions)
     for problem in report.problems:
         click.echo(str(problem))
     if not quiet:
