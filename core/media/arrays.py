@@ -1,4 +1,4 @@
-"""NumPy (.npy, .npz) and Middlebury optical-flow (.flo) files, read without pickles."""
+"""NumPy (.npy, .npz), Middlebury optical-flow (.flo) and KITTI flow PNG files, read without pickles."""
 
 from __future__ import annotations
 
@@ -66,3 +66,51 @@ def write_flo(path: str | Path, flow: np.ndarray) -> None:
     h, w = flow.shape[:2]
     with open(path, "wb") as f:
         f.write(np.array([FLO_MAGIC], "<f4").tobytes() + np.array([w, h], "<i4").tobytes() + flow.tobytes())
+
+
+KITTI_OFFSET = 2 ** 15
+KITTI_SCALE = 64.0
+
+
+def read_kitti_flow(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """A KITTI optical-flow PNG: ``(flow float32 H x W x 2, valid bool H x W)``.
+
+    The KITTI devkit stores 16-bit RGB: R = u, G = v as ``value * 64 + 2**15``, B = 1 where the
+    pixel has ground truth. Pillow reduces 16-bit RGB to 8 bits, so the file is decoded with PyAV
+    (ffmpeg's PNG decoder, ``rgb48``), which keeps the 16-bit values.
+    """
+    import av
+
+    try:
+        with av.open(str(path)) as box:
+            frame = next(box.decode(video=0))
+            name = frame.format.name
+            if name not in ("rgb48be", "rgb48le", "rgba64be", "rgba64le"):
+                raise MediaError(path, f"is a {name} PNG; a KITTI flow PNG is 16-bit RGB (u, v, valid)")
+            raw = frame.to_ndarray(format="rgb48le")
+    except MediaError:
+        raise
+    except (av.FFmpegError, StopIteration, OSError, ValueError) as e:  # type: ignore[attr-defined]
+        raise MediaError(path, f"cannot decode a KITTI flow PNG ({type(e).__name__}: {str(e)[:120]})") from None
+    flow = (raw[..., :2].astype(np.float32) - KITTI_OFFSET) / KITTI_SCALE
+    return flow, raw[..., 2] > 0
+
+
+def write_kitti_flow(path: str | Path, flow: np.ndarray, valid: np.ndarray | None = None) -> None:
+    """Write H x W x 2 flow (and a validity mask, default all valid) as a KITTI 16-bit PNG (the
+    inverse of :func:`read_kitti_flow`, values rounded to 1/64 px and clipped to the format's range)."""
+    import struct
+    import zlib
+
+    flow = np.asarray(flow, dtype=np.float64)
+    h, w = flow.shape[:2]
+    valid = np.ones((h, w), bool) if valid is None else np.asarray(valid, bool)
+    uv = np.clip(np.round(flow * KITTI_SCALE + KITTI_OFFSET), 0, 65535)
+    rgb = np.concatenate([uv, valid[..., None]], axis=2).astype(">u2")
+    raw = b"".join(b"\0" + rgb[i].tobytes() for i in range(h))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    Path(path).write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, 2, 0, 0, 0))
+                           + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .arrays import load_array, read_flo
+from .arrays import load_array, read_flo, read_kitti_flow
 from .spec import FlowSpec, ImageSpec, LabelSpec, MapSpec, MediaError, file_kind
 
 _EIGHT_BIT = ("1", "L", "LA", "P", "PA", "RGB", "RGBA", "RGBX", "CMYK", "YCbCr", "LAB", "HSV")
@@ -110,7 +110,17 @@ def decode_map(path: Path, spec: MapSpec) -> np.ndarray:
 
 
 def decode_flow(path: Path, spec: FlowSpec) -> np.ndarray:
-    kind = _require(path, ("flow", "array"), spec.describe())
+    kind = _require(path, ("flow", "array", "image"), spec.describe())
+    if kind == "image":
+        if path.suffix.lower() != ".png":
+            raise MediaError(path, f"expected {spec.describe()}: .flo, .npy/.npz or a KITTI 16-bit .png")
+        flow, valid = read_kitti_flow(path)
+        bad = int(valid.size - np.count_nonzero(valid))
+        if bad and spec.invalid == "refuse":
+            raise MediaError(path, f"has {bad} of {valid.size} pixels marked invalid (KITTI's third channel 0); "
+                                   "read it with FlowSpec(invalid='nan') to mask them, or 'zero'")
+        flow[~valid] = np.nan if spec.invalid == "nan" else 0.0
+        return flow
     flow = read_flo(path) if kind == "flow" else load_array(path)
     if flow.ndim == 3 and flow.shape[0] == 2 and flow.shape[-1] != 2:
         flow = flow.transpose(1, 2, 0)

@@ -80,9 +80,23 @@ class MapSpec:
         return "float32 H x W map in [0, 1]" if self.scale is None else f"float32 H x W map (raw / {self.scale:g})"
 
 
+FLOW_INVALID = ("refuse", "nan", "zero")
+
+
 @dataclass(frozen=True)
 class FlowSpec:
-    """Optical flow, float32 H x W x 2 (u, v): Middlebury .flo, KITTI 16-bit PNG, or .npy."""
+    """Optical flow, float32 H x W x 2 (u, v): Middlebury .flo, KITTI 16-bit PNG, or .npy.
+
+    ``invalid``: what a KITTI PNG's invalid pixels (third channel 0) become: ``"refuse"`` (a
+    MediaError naming how many; the default, since a metric would count them as zero motion),
+    ``"nan"`` (for consumers that mask NaN) or ``"zero"``.
+    """
+
+    invalid: str = "refuse"
+
+    def __post_init__(self) -> None:
+        if self.invalid not in FLOW_INVALID:
+            raise InputError(f"FlowSpec: invalid must be one of {', '.join(FLOW_INVALID)}, got {self.invalid!r}")
 
     def describe(self) -> str:
         return "float32 H x W x 2 optical flow"
