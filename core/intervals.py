@@ -15,6 +15,9 @@ Three ways, chosen per task (the first that applies):
 ``stats``
     The metric declares sufficient statistics (``item_stats`` per item, ``from_stats`` of their
     sum: Micro-F1's tp/fp/fn, WER's edits/words): a vectorised bootstrap of the sums.
+``weights``
+    The metric declares a ``resampler``: work done once for the whole task (COCO's per-image
+    matches), then the metric of the items weighted by how often each resample drew them.
 ``recompute``
     Anything else (corpus BLEU, mAP, FID, ...): the metric is recomputed on each resample of the
     items (paired: prediction i and reference i travel together; when the two lists differ in
@@ -114,6 +117,21 @@ def _draw_sums(values: np.ndarray, resamples: int, rng: np.random.Generator) -> 
     return out
 
 
+def _weighted(value_of: Callable[[np.ndarray], Any], n: int, resamples: int, rng: np.random.Generator) -> np.ndarray:
+    """The metric per resample from item weights (how often each item was drawn), in bounded batches."""
+    out = np.empty(resamples)
+    step = max(1, CHUNK // max(n, 1))
+    for start in range(0, resamples, step):
+        b = min(step, resamples - start)
+        idx = rng.integers(0, n, size=(b, n))
+        flat = (idx + (np.arange(b) * n)[:, None]).ravel()
+        counts = np.bincount(flat, minlength=b * n).reshape(b, n).astype(float)
+        out[start:start + b] = np.asarray(value_of(counts), dtype=float)
+    if not np.all(np.isfinite(out)):
+        raise ValueError("some resamples have no defined value (e.g. no ground truth left)")
+    return out
+
+
 def _quantiles(samples: np.ndarray, confidence: float) -> tuple[float, float]:
     alpha = (1.0 - confidence) / 2.0
     lo, hi = np.quantile(samples, [alpha, 1.0 - alpha])
@@ -181,6 +199,13 @@ def resample_task(metric: Any, predictions: Any, references: Any, options: dict,
     if mode == "none":
         raise ValueError(f"metric {metric.name} declares that its value cannot be resampled")
     paired = len(references) == n
+    weighted = metric.load_hook("resampler") if paired else None
+    if weighted is not None:
+        value_of = weighted(predictions, references, **options)
+        if value_of is not None and _same(float(np.asarray(value_of(np.ones((1, n)))).ravel()[0]), raw):
+            samples = _weighted(value_of, n, spec.resamples, rng)
+            lo, hi = _quantiles(samples, spec.confidence)
+            return TaskInterval("weights", n, spec.resamples, lo, hi, samples)
     stats = metric.load_hook("item_stats") if paired else None
     if stats is not None:
         per = np.asarray(stats(predictions, references, **options), dtype=float)

@@ -51,6 +51,9 @@ class Metric:
     item_scores: Callable[..., Any] | str | None = None  # per-item values whose mean is the value
     item_stats: Callable[..., Any] | str | None = None  # per-item sufficient statistics (items x k)
     from_stats: Callable[..., Any] | str | None = None  # the value from summed statistics (resamples x k)
+    # resampler(predictions, references, **options) -> f(counts (resamples x items)) -> values (resamples,):
+    # the metric on items weighted by how often each was drawn, from work done once (COCO's matches)
+    resampler: Callable[..., Any] | str | None = None
     max_resamples: int | None = None  # a cap for metrics recomputed per resample (e.g. FID's matrix root)
     _loaded: Callable[..., float] | None = field(default=None, repr=False, compare=False)
 
@@ -141,7 +144,7 @@ class Metric:
         return self._loaded
 
     def load_hook(self, name: str) -> Callable[..., Any] | None:
-        """One of the resampling helpers (``item_scores``, ``item_stats``, ``from_stats``), loaded
+        """One of the resampling helpers (``item_scores``, ``item_stats``, ``from_stats``, ``resampler``), loaded
         like ``impl`` from its "module:attr" reference; None when the metric does not declare it."""
         ref = getattr(self, name)
         if ref is None or callable(ref):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
@@ -255,10 +256,30 @@ def _sort_categories(cats: dict, gt: Objects, dt: Objects) -> None:
     gt.cat, dt.cat = new_index[gt.cat], new_index[dt.cat]
 
 
-def coco_precision(predictions: Any, references: Any, *, iou_thrs: Sequence[float], iou_type: str = "bbox",
-                   max_dets: int = 100, box_format: str = "xywh", class_agnostic: bool = False,
-                   default_score: float | None = None, image_sizes: Sequence | None = None) -> np.ndarray:
+def coco_precision(predictions: Any, references: Any, *, iou_thrs: Sequence[float], **options: Any) -> np.ndarray:
     """COCOeval's interpolated precision table [T, R, K] for area 'all' and ``max_dets``."""
+    p = coco_problem(predictions, references, iou_thrs=iou_thrs, **options)
+    return precision_table(p.gt, p.dt, p.thrs, p.max_dets, p.use_cats, p.n_cats, mask_iou=p.mask_iou)
+
+
+@dataclass
+class CocoProblem:
+    """Checked COCO inputs: both sides as :class:`Objects` and the evaluation's parameters."""
+
+    gt: Objects
+    dt: Objects
+    thrs: np.ndarray
+    max_dets: int
+    use_cats: bool
+    n_cats: int
+    n_images: int
+    mask_iou: Any = None
+
+
+def coco_problem(predictions: Any, references: Any, *, iou_thrs: Sequence[float], iou_type: str = "bbox",
+                 max_dets: int = 100, box_format: str = "xywh", class_agnostic: bool = False,
+                 default_score: float | None = None, image_sizes: Sequence | None = None) -> CocoProblem:
+    """Read and check predictions and references once (the precision table and the resampler share it)."""
     if iou_type not in ("bbox", "segm"):
         raise InputError(f"unknown iou_type {iou_type!r}; use 'bbox' or 'segm'")
     try:
@@ -292,7 +313,7 @@ def coco_precision(predictions: Any, references: Any, *, iou_thrs: Sequence[floa
         from pycocotools import mask as mask_utils
 
         mask_iou = mask_utils.iou
-    return precision_table(gt, dt, thrs, int(max_dets), not class_agnostic, len(cats), mask_iou=mask_iou)
+    return CocoProblem(gt, dt, thrs, int(max_dets), not class_agnostic, len(cats), len(pairs), mask_iou)
 
 
 def coco_ap(predictions: Any, references: Any, iou_thrs: Sequence[float], **options: Any) -> float:

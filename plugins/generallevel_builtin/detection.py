@@ -19,6 +19,7 @@ from generallevel import InputError, hookimpl
 from ._declare import percent
 
 _M = "generallevel_builtin.detection:"
+_R = "generallevel_builtin.coco_resampling:"
 
 
 @hookimpl
@@ -31,16 +32,16 @@ def register_metrics(register):
     register(percent("AP", _M + "average_precision", "Average Precision", "AP@[.5:.95]",
                      reference=coco + "; sklearn.metrics.average_precision_score for scores",
                      inputs=boxes + "; COCO AP averaged over IoU .50:.95 (option iou_thresholds). Or: "
-                     "predictions one score per instance, references 0/1 labels -> ranking AP"))
+                     "predictions one score per instance, references 0/1 labels -> ranking AP", resampler=_R + "average_precision"))
     register(percent("mAP", _M + "mean_average_precision", "mean AP", reference=coco,
                      inputs=boxes + "; COCO mAP over IoU .50:.95 and categories (option iou_thresholds); "
                      "matching='center-distance': nuScenes detection mAP (per sample boxes with translation, "
-                     "detection_name, detection_score; thresholds 0.5/1/2/4 m)"))
+                     "detection_name, detection_score; thresholds 0.5/1/2/4 m)", resampler=_R + "mean_average_precision"))
     register(percent("AP@10", _M + "ap10", "AP10", "mAP@10", reference=coco + " with iouThrs=[0.10]",
-                     inputs=boxes + "; AP at IoU threshold 0.10 (101-point interpolation)"))
+                     inputs=boxes + "; AP at IoU threshold 0.10 (101-point interpolation)", resampler=_R + "ap10"))
     register(percent("AP@50", _M + "ap50", "AP50", "mAP@50", "mAP50", "AP@0.5", reference=coco,
-                     inputs=boxes + "; AP at IoU 0.50"))
-    register(percent("AP@75", _M + "ap75", "AP75", "mAP@75", reference=coco, inputs=boxes + "; AP at IoU 0.75"))
+                     inputs=boxes + "; AP at IoU 0.50", resampler=_R + "ap50"))
+    register(percent("AP@75", _M + "ap75", "AP75", "mAP@75", reference=coco, inputs=boxes + "; AP at IoU 0.75", resampler=_R + "ap75"))
     register(percent("Recall@50", _M + "recall_at_50", "R@50", "Recall@K",
                      reference="hand-computed per-query recall@k (torchmetrics RetrievalRecall(top_k=k) definition)",
                      inputs="predictions: ranked candidate ids per query; references: relevant id, or a "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from functools import lru_cache
 from typing import Any, Callable
 
 from generallevel import InputError, Metric, MissingDependencyError, hookimpl
@@ -76,7 +77,77 @@ def _sacrebleu_corpus(predictions: Any, references: Any, order: int, tokenize: s
         scorer = BLEU(tokenize=tokenize, max_ngram_order=order, lowercase=bool(lowercase))
     except (ImportError, RuntimeError) as e:  # ja-mecab / ko-mecab / spm need extra packages
         raise MissingDependencyError(f"sacrebleu tokenize={tokenize!r} needs an extra package: {e}") from e
+    if order == 1:
+        fast = _corpus_bleu1_stats(scorer, preds, streams)
+        if fast is not None:
+            return _at_most_100(scorer._aggregate_and_compute(fast).score)
     return _at_most_100(scorer.corpus_score(preds, streams).score)
+
+
+# sacrebleu's 13a tokenizer (Tokenizer13a + TokenizerRegexp), the same steps: its first regex replaces
+# single characters, so a translate table does it; the other three keep their regexes with callables
+# for the template expansion (Python 3.11 expands r' \1 ' templates in Python, ~40 % of the time).
+_TOK13A_TABLE = {c: f" {chr(c)} " for lo, hi in (("{", "~"), ("[", "`"), (" ", "&"), ("(", "+"), (":", "@"), ("/", "/"))
+                 for c in range(ord(lo), ord(hi) + 1)}
+_TOK13A_STEPS = ((re.compile(r"([^0-9])([\.,])"), lambda m: f"{m[1]} {m[2]} "),
+                 (re.compile(r"([\.,])([^0-9])"), lambda m: f" {m[1]} {m[2]}"),
+                 (re.compile(r"([0-9])(-)"), lambda m: f"{m[1]} {m[2]} "))
+
+
+@lru_cache(maxsize=2**16)
+def tokenize_13a(line: str) -> str:
+    """``sacrebleu.tokenizers.tokenizer_13a.Tokenizer13a()(line)``, equal on every input
+    (tests/metrics/test_text.py compares them on random strings)."""
+    line = line.replace("<skipped>", "").replace("-\n", "").replace("\n", " ")
+    if "&" in line:
+        line = line.replace("&quot;", '"').replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+    line = f" {line} ".translate(_TOK13A_TABLE)
+    for rx, repl in _TOK13A_STEPS:
+        line = rx.sub(repl, line)
+    return " ".join(line.split())
+
+
+def _corpus_bleu1_stats(scorer: Any, preds: list[str], streams: list[list[Any]]) -> list[list[int]] | None:
+    """sacrebleu's per-segment statistics [hyp_len, ref_len, correct, total] for unigram BLEU, as
+    ``BLEU._extract_corpus_statistics`` computes them (its tokenizer, its closest-reference length,
+    counts clipped by the largest count in any reference), with plain token Counters instead of
+    its n-gram tuples: ~3x faster. None (use sacrebleu itself) where sacrebleu would raise or warn."""
+    scorer._check_corpus_score_args(preds, streams)
+    if not scorer._force and sum(1 for h in preds if h.endswith(" .")) >= 100:
+        return None  # sacrebleu logs its "forgot to detokenize" warning: let it
+    prep: Callable[[str], str] = scorer._preprocess_segment
+    tok = type(scorer.tokenizer)
+    if (tok.__module__, tok.__name__) == ("sacrebleu.tokenizers.tokenizer_13a", "Tokenizer13a"):
+        lower = bool(scorer.lowercase)
+        # BLEU._preprocess_segment with the same 13a tokenizer, faster
+        prep = (lambda sent: tokenize_13a(sent.lower().rstrip())) if lower else \
+            (lambda sent: tokenize_13a(sent.rstrip()))
+    closest = scorer._get_closest_ref_len
+    stats = []
+    for hyp, refs in zip(preds, zip(*streams)):
+        ref_max: Counter | None = None
+        ref_lens = []
+        for ref in refs:
+            if ref is None:
+                continue
+            tokens = prep(ref).split()
+            ref_lens.append(len(tokens))
+            if ref_max is None:
+                ref_max = Counter(tokens)
+            else:
+                for tok, n in Counter(tokens).items():
+                    if n > ref_max[tok]:
+                        ref_max[tok] = n
+        if ref_max is None:
+            return None
+        tokens = prep(hyp).split()
+        correct = 0
+        for tok, n in Counter(tokens).items():
+            m = ref_max.get(tok)
+            if m is not None:
+                correct += n if n < m else m
+        stats.append([len(tokens), closest(len(tokens), ref_lens), correct, len(tokens)])
+    return stats
 
 
 def bleu1(predictions: Any, references: Any, *, tokenize: Any = None, sentence: bool = False,

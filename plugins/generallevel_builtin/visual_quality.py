@@ -1,6 +1,7 @@
 """Image and video quality and alignment metrics: PSNR, MS-SSIM, FID, FVD, CLIP/DINO, MUSIQ, VBench-style.
 
-Only numpy loads at import; torch/torchmetrics (MS-SSIM) and scipy (Fréchet) load inside compute.
+Only numpy loads at import; scipy (Fréchet, MS-SSIM's blur when installed) loads inside compute;
+MS-SSIM is numpy/scipy (torchmetrics is its reference).
 Model-based metrics take precomputed features/scores or a user-supplied callable (_features.py).
 """
 
@@ -68,7 +69,7 @@ def register_metrics(register):
                             "frames; options threshold (px), fps, min_count (VBench defaults)"))
 
 
-# Values per float64 work block in PSNR (~32 MB), and images per MS-SSIM torch batch.
+# Values per float64 work block in PSNR (~32 MB), and images per MS-SSIM batch.
 _PSNR_BLOCK_VALUES = 4 << 20
 _MSSSIM_BATCH = 32
 # torchmetrics' MS-SSIM (5 scales, 11-px kernel) needs H // 16 > 10, i.e. H, W >= 176.
@@ -222,26 +223,78 @@ def _nchw(block: np.ndarray, metric: str, start: int) -> np.ndarray:
                      "H x W, C x H x W or H x W x C with C in (1, 3, 4)")
 
 
-def _tensor(block: np.ndarray, dtype: Any) -> Any:
-    """A torch tensor of ``dtype`` sharing memory with ``block`` when it already fits (no copy)."""
-    import torch
+# torchmetrics' defaults: an 11-tap Gaussian of sigma 1.5, K1 = 0.01, K2 = 0.03 and these scale
+# weights (a float32 tensor there, so the float32 values are the exponents).
+_MSSSIM_BETAS = tuple(float(b) for b in np.array([0.0448, 0.2856, 0.3001, 0.2363, 0.1333], dtype=np.float32))
+_MSSSIM_SIGMA, _MSSSIM_TAPS, _MSSSIM_K1, _MSSSIM_K2 = 1.5, 11, 0.01, 0.03
 
-    block = np.ascontiguousarray(block)
-    if not block.flags.writeable:  # torch refuses to share read-only memory
-        block = block.copy()
-    return torch.from_numpy(block).to(dtype)
+
+def _gauss_taps() -> np.ndarray:
+    """torchmetrics' ``_gaussian``: exp(-(d / sigma)^2 / 2) at d = -5..5, normalised to sum 1."""
+    d = np.arange((1 - _MSSSIM_TAPS) / 2, (1 + _MSSSIM_TAPS) / 2, 1.0)
+    g = np.exp(-((d / _MSSSIM_SIGMA) ** 2) / 2)
+    return g / g.sum()
+
+
+def _blur(x: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """The 2-D Gaussian (outer(g, g)) correlated with ``x`` (..., H, W) after a reflect pad of 5 px on
+    each side (torch's ``F.pad(mode='reflect')`` then a valid ``conv2d``): same size as ``x``."""
+    try:  # scipy's C loop, ~6x the numpy one below; mode 'mirror' is torch's 'reflect'
+        from scipy.ndimage import correlate1d
+    except ImportError:
+        pass
+    else:
+        return correlate1d(correlate1d(x, g, axis=-1, mode="mirror"), g, axis=-2, mode="mirror")
+    pad = (len(g) - 1) // 2
+    h, w = x.shape[-2:]
+    xp = np.pad(x, [(0, 0)] * (x.ndim - 2) + [(pad, pad), (pad, pad)], mode="reflect")
+    rows = g[0] * xp[..., :, 0:w]
+    for k in range(1, len(g)):
+        rows += g[k] * xp[..., :, k:k + w]
+    out = g[0] * rows[..., 0:h, :]
+    for k in range(1, len(g)):
+        out += g[k] * rows[..., k:k + h, :]
+    return out
+
+
+def _ms_ssim_block(x: np.ndarray, y: np.ndarray, data_range: float) -> np.ndarray:
+    """Per-image MS-SSIM of two N x C x H x W float64 blocks: torchmetrics'
+    ``multiscale_structural_similarity_index_measure`` (gaussian kernel, normalize='relu',
+    reduction='none') step for step, in float64 with numpy."""
+    g = _gauss_taps()
+    pad = (len(g) - 1) // 2
+    c1, c2 = (_MSSSIM_K1 * data_range) ** 2, (_MSSSIM_K2 * data_range) ** 2
+    n = x.shape[0]
+    mcs = []
+    sim = None
+    for _ in _MSSSIM_BETAS:
+        mu_x, mu_y, xx, yy, xy = (_blur(a, g) for a in (x, y, x * x, y * y, x * y))
+        mu_x_sq, mu_y_sq, mu_xy = mu_x * mu_x, mu_y * mu_y, mu_x * mu_y
+        sigma_x = np.maximum(xx - mu_x_sq, 0.0)
+        sigma_y = np.maximum(yy - mu_y_sq, 0.0)
+        upper = 2 * (xy - mu_xy) + c2
+        lower = (sigma_x + sigma_y) + c2
+        full = ((2 * mu_xy + c1) * upper) / ((mu_x_sq + mu_y_sq + c1) * lower)
+        cs = (upper / lower)[..., pad:-pad, pad:-pad]
+        sim = np.maximum(full.reshape(n, -1).mean(-1), 0.0)
+        mcs.append(np.maximum(cs.reshape(n, -1).mean(-1), 0.0))
+        h2, w2 = x.shape[-2] // 2 * 2, x.shape[-1] // 2 * 2  # F.avg_pool2d((2, 2)): floor
+        x = x[..., :h2, :w2].reshape(*x.shape[:-2], h2 // 2, 2, w2 // 2, 2).mean(axis=(-3, -1))
+        y = y[..., :h2, :w2].reshape(*y.shape[:-2], h2 // 2, 2, w2 // 2, 2).mean(axis=(-3, -1))
+    mcs[-1] = sim
+    return np.prod(np.stack(mcs) ** np.array(_MSSSIM_BETAS)[:, None], axis=0)
 
 
 def ms_ssim(predictions: Any, references: Any, *, data_range: float | None = None,
             batch_size: int = _MSSSIM_BATCH) -> float:
     """Mean over images of torchmetrics' MS-SSIM (5 scales, 11-px Gaussian, sigma 1.5, relu normalisation).
 
-    Images are fed in batches of ``batch_size`` to bound memory; float64 inputs stay float64, other
-    inputs are computed in float32 like torchmetrics. ``data_range`` is never inferred per batch.
+    Computed with numpy in float64 (torchmetrics' own steps: reflect pad, Gaussian window, clamped
+    variances, cropped contrast term, 2 x 2 average pooling); equal to torchmetrics run in float64
+    to ~1e-12, and to torchmetrics on float32 input within that float32 arithmetic's rounding
+    (~1e-6). Images go in batches of ``batch_size`` to bound memory. ``data_range`` is never
+    inferred per batch.
     """
-    import torch
-    from torchmetrics.functional.image import multiscale_structural_similarity_index_measure as msssim
-
     p, r = _image_pairs(predictions, references, "MS-SSIM")
     dr = _default_data_range(p, r, data_range, "MS-SSIM")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
@@ -257,12 +310,8 @@ def ms_ssim(predictions: Any, references: Any, *, data_range: float | None = Non
         if min(h, w) < MS_SSIM_MIN_SIZE:
             raise InputError(f"MS-SSIM: image {start} is {h} x {w}; the 5-scale MS-SSIM needs height and "
                              f"width >= {MS_SSIM_MIN_SIZE} px (the coarsest scale must fit the 11-px window)")
-        dtype = torch.float64 if pb.dtype == np.float64 and rb.dtype == np.float64 else torch.float32
-        with torch.inference_mode():
-            tp, tr = _tensor(pb, dtype), _tensor(rb, dtype)
-            out = msssim(tp, tr, data_range=dr, reduction="none")
-        values[start:start + pb.shape[0]] = out.double().reshape(-1).numpy()
-    # float32 rounding can put identical images a hair above 1; the metric is bounded by [-1, 1].
+        values[start:start + pb.shape[0]] = _ms_ssim_block(pb.astype(np.float64), rb.astype(np.float64), dr)
+    # rounding can put identical images a hair above 1; the metric is bounded by [-1, 1].
     return float(np.clip(np.mean(values), -1.0, 1.0))
 
 

@@ -365,3 +365,51 @@ def test_success_auc_from_boxes_equals_success_auc_of_hand_ious():
     assert from_boxes == pytest.approx(from_ious, abs=1e-12)
     with pytest.raises(gl.InputError, match="one entry per frame"):
         m.compute([[[0, 0, 1, 1]]], [[[0, 0, 1, 1], [0, 0, 1, 1]]], curve="success")
+
+
+def _per_sequence_success_auc(preds, refs) -> float:
+    from generallevel_builtin.classification import _sequence_overlaps, success_auc
+
+    return success_auc(_sequence_overlaps(preds, refs))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_success_auc_all_frames_at_once_equals_the_per_sequence_path(seed):
+    """The one-array path against the per-sequence loop on random scenes: sequences of 1..60 frames,
+    missing predictions, zero-area and touching boxes, IoU exactly at thresholds; the same float."""
+    from generallevel_builtin.classification import _success_auc_of_boxes
+
+    rng = np.random.default_rng(seed)
+    preds, refs = [], []
+    for _ in range(int(rng.integers(1, 40))):
+        n = int(rng.integers(1, 61))
+        # whole-pixel boxes: identical boxes give IoU exactly 1 (with fractional coordinates the
+        # per-sequence path can compute 1 + 1 ulp and refuse it; the one-array path then defers to it)
+        g = np.round(rng.uniform(0, 50, (n, 4)))
+        p = np.where(rng.random((n, 1)) < 0.5, g + np.round(rng.normal(0, 5, (n, 4))), g)
+        p[:, 2:] = np.abs(p[:, 2:])
+        p[rng.random(n) < 0.05, 2] = 0.0  # zero-area predictions
+        same = rng.random(n) < 0.1
+        p[same] = g[same]  # IoU exactly 1
+        rows = [None if rng.random() < 0.1 else list(map(float, b)) for b in p]
+        preds.append(rows if rng.random() < 0.5 else tuple(rows))
+        refs.append(g.tolist() if rng.random() < 0.7 else g)
+    want = _per_sequence_success_auc(preds, refs)
+    assert _success_auc_of_boxes(preds, refs) == want
+    assert gl.get_metric("AUC").compute(preds, refs, curve="success") == want
+
+
+def test_success_auc_malformed_sequences_keep_the_per_sequence_errors():
+    from generallevel_builtin.classification import _success_auc_of_boxes
+
+    m = gl.get_metric("AUC")
+    ok = [[0.0, 0.0, 2.0, 2.0]]
+    for preds, refs, match in [
+        ([ok, []], [ok, []], "ground truth must be finite"),
+        ([ok, [[0, 0, 1]]], [ok, ok], "predictions must be"),
+        ([ok, ok], [ok, [[0, 0, float("nan"), 1]]], "ground truth must be finite"),
+        ([[[0, 0, 1, 1, 1]]], [[[0, 0, 1, 1, 1]]], "ground truth must be finite"),
+    ]:
+        assert _success_auc_of_boxes(preds, refs) is None
+        with pytest.raises(gl.InputError, match=match):
+            m.compute(preds, refs, curve="success")

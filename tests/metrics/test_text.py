@@ -94,6 +94,35 @@ def test_bleu1_matches_nltk_unigram_corpus_bleu(seed, max_refs):
     assert compute("BLEU-1", preds, refs) == pytest.approx(want, abs=TOL)
 
 
+def test_tokenize_13a_equals_sacrebleu_tokenizer_on_random_strings():
+    from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
+
+    ref = Tokenizer13a()
+    alphabet = list("abcXYZ0123456789 .,-;:!?'\"()[]{}<>/\\@#$%^&*_+=`~|\n\t") + [
+        "&quot;", "&amp;", "&lt;", "&gt;", "<skipped>", "-\n", "é", "中", "\u00a0", "\u2028", " . ", "1.5", "3-4"]
+    rng = random.Random(5)
+    for _ in range(20_000):
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert text.tokenize_13a(s) == ref(s), s
+
+
+@pytest.mark.parametrize("seed,max_refs,options", [(20, 1, {}), (21, 4, {}), (22, 3, {"lowercase": True}),
+                                                   (23, 2, {"tokenize": "char"}), (24, 3, {"tokenize": "none"})])
+def test_bleu1_fast_statistics_equal_sacrebleu_corpus_score(seed, max_refs, options):
+    """The unigram fast path (own counts, sacrebleu's final formula) against sacrebleu's own
+    corpus_score on random corpora: variable reference counts, punctuation, digits, case."""
+    from sacrebleu.metrics import BLEU
+
+    words = WORDS + ["Cat", "THE", "1.5", "3-4", "e.g.", "&amp;", "x,y", "--", "'s"]
+    preds, refs = corpus(seed, n=300, max_refs=max_refs, lo=0, words=words)
+    groups = [[r] if isinstance(r, str) else r for r in refs]
+    k = max(len(g) for g in groups)
+    streams = [[g[j] if j < len(g) else None for g in groups] for j in range(k)]
+    scorer = BLEU(max_ngram_order=1, tokenize=options.get("tokenize", "13a"), lowercase=options.get("lowercase", False))
+    want = min(scorer.corpus_score(preds, streams).score, 100.0)
+    assert compute("BLEU-1", preds, refs, **options) == want  # the same float, not merely close
+
+
 def test_bleu1_hand_example_with_brevity_penalty():
     # hyp: 4 tokens, 3 clipped matches ("the" x1, "cat", "mat"); ref: 6 tokens -> BP = exp(1 - 6/4)
     got = compute("BLEU-1", ["the the cat mat"], ["the cat sat on a mat"])

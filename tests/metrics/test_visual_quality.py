@@ -2,12 +2,13 @@
 scipy.linalg.sqrtm and the diagonal closed form (Fréchet), hand-written loops (cosines, VBench).
 
 Inputs are non-trivial random arrays from seeded generators; deterministic float64 paths are held
-to 1e-9, float32 torch paths to 1e-6.
+to 1e-9, float32 torch paths to 1e-6 (MS-SSIM is float64 numpy: 1e-9 against torchmetrics in float64).
 """
 
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 import pytest
@@ -128,10 +129,12 @@ def test_psnr_nan_in_one_image_is_located():
 
 
 # -- MS-SSIM --------------------------------------------------------------------------------------
-def _tm_msssim(p, r, data_range):
+def _tm_msssim(p, r, data_range, float64: bool = False):
     import torch
     from torchmetrics.image import MultiScaleStructuralSimilarityIndexMeasure
 
+    if float64:  # torchmetrics' arithmetic in float64: the value our numpy float64 path must equal
+        p, r = np.asarray(p, dtype=np.float64), np.asarray(r, dtype=np.float64)
     m = MultiScaleStructuralSimilarityIndexMeasure(data_range=data_range)
     if p.dtype == np.float64:
         m = m.set_dtype(torch.float64)  # float64 states, else the running sum is float32
@@ -139,25 +142,52 @@ def _tm_msssim(p, r, data_range):
     return m.compute().item()
 
 
+# Our MS-SSIM is torchmetrics' computation done in float64 with numpy: equal to torchmetrics in float64
+# to TOL whatever the input dtype; torchmetrics on float32 input rounds in float32 (~2e-6 here).
+F32_ROUNDING = 1e-5
+
+
 def test_ms_ssim_matches_torchmetrics_across_batches_and_layouts():
     p, r = noisy_pair(10, (3, 1, 176, 180), sigma=0.15)
     p[1:] = p[1:] ** 2
     p, r = p.astype(np.float32), r.astype(np.float32)
-    expected = _tm_msssim(p, r, 1.0)
+    expected = _tm_msssim(p, r, 1.0, float64=True)
     assert 0.2 < expected < 0.99
-    assert compute("MS-SSIM", p, r) == pytest.approx(expected, abs=1e-6)
-    assert compute("MS-SSIM", p, r, batch_size=2) == pytest.approx(expected, abs=1e-6)
+    assert compute("MS-SSIM", p, r) == pytest.approx(expected, abs=TOL)
+    assert compute("MS-SSIM", p, r) == pytest.approx(_tm_msssim(p, r, 1.0), abs=F32_ROUNDING)
+    assert compute("MS-SSIM", p, r, batch_size=2) == pytest.approx(expected, abs=TOL)
     nhwc = (p.transpose(0, 2, 3, 1), r.transpose(0, 2, 3, 1))
-    assert compute("MS-SSIM", *nhwc) == pytest.approx(expected, abs=1e-6)
-    assert compute("MS-SSIM", list(p), list(r)) == pytest.approx(expected, abs=1e-6)
+    assert compute("MS-SSIM", *nhwc) == pytest.approx(expected, abs=TOL)
+    assert compute("MS-SSIM", list(p), list(r)) == pytest.approx(expected, abs=TOL)
 
 
 def test_ms_ssim_float64_and_uint8():
     p, r = noisy_pair(11, (2, 1, 180, 176), sigma=0.2)
     assert compute("MS-SSIM", p, r) == pytest.approx(_tm_msssim(p, r, 1.0), abs=TOL)
     pu, ru = (p * 255).round().astype(np.uint8), (r * 255).round().astype(np.uint8)
-    expected = _tm_msssim(pu.astype(np.float32), ru.astype(np.float32), 255.0)
-    assert compute("MS-SSIM", pu[:, 0], ru[:, 0]) == pytest.approx(expected, abs=1e-6)  # N x H x W, range 255
+    expected = _tm_msssim(pu, ru, 255.0, float64=True)
+    assert compute("MS-SSIM", pu[:, 0], ru[:, 0]) == pytest.approx(expected, abs=TOL)  # N x H x W, range 255
+    f32 = _tm_msssim(pu.astype(np.float32), ru.astype(np.float32), 255.0)
+    assert compute("MS-SSIM", pu[:, 0], ru[:, 0]) == pytest.approx(f32, abs=F32_ROUNDING)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_ms_ssim_numpy_path_equals_torchmetrics_on_random_scenes(seed):
+    """Random sizes (odd too, so every 2 x 2 pooling floors), channels, ranges and noise levels,
+    per image against torchmetrics' functional MS-SSIM in float64."""
+    import torch
+    from torchmetrics.functional.image import multiscale_structural_similarity_index_measure as tm
+
+    rng = np.random.default_rng(100 + seed)
+    n, c = int(rng.integers(1, 5)), int(rng.choice([1, 3]))
+    h, w = (int(x) for x in rng.integers(176, 240, size=2))
+    dr = float(rng.choice([1.0, 255.0]))
+    p = rng.random((n, c, h, w)) * dr
+    r = np.clip(p + rng.normal(0.0, rng.uniform(0.01, 0.5) * dr, p.shape), 0.0, dr)
+    r[0] = dr - r[0]  # one anti-correlated pair: negative terms go through the relu
+    want = tm(torch.from_numpy(p), torch.from_numpy(r), data_range=dr, reduction="none").numpy()
+    assert np.allclose(vq._ms_ssim_block(p, r, dr), want, rtol=0, atol=TOL)
+    assert compute("MS-SSIM", p, r, data_range=dr) == pytest.approx(float(np.clip(want.mean(), -1, 1)), abs=TOL)
 
 
 def test_ms_ssim_identical_is_one_and_small_images_are_refused():
@@ -493,3 +523,12 @@ def test_fid_with_fewer_samples_than_dimensions_equals_sqrtm_reference():
     got = gl.get_metric("FID").compute(a, b)
     assert got == pytest.approx(expected, rel=1e-7)
     assert gl.get_metric("FAD").compute(b, a) == pytest.approx(expected, rel=1e-7)
+
+
+def test_ms_ssim_blur_without_scipy_is_the_same(monkeypatch):
+    rng = np.random.default_rng(7)
+    x = rng.random((2, 3, 181, 177))
+    g = vq._gauss_taps()
+    with_scipy = vq._blur(x, g)
+    monkeypatch.setitem(sys.modules, "scipy.ndimage", None)  # import fails: the numpy loop
+    assert np.allclose(vq._blur(x, g), with_scipy, rtol=0, atol=1e-13)
