@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 
+
+@lru_cache(maxsize=1)  # read once per process (every leaderboard and report provenance asks; ~2 ms each)
 def version() -> str:
     try:
         from importlib.metadata import version as _v

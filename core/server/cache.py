@@ -3,8 +3,8 @@
 :class:`ResponseCache` is a pure-ASGI layer in front of the routes: a ``GET`` of a public page
 (boards, model pages, their JSON) is answered from a stored copy of the response while the board
 version (:meth:`AppState.board_version`) is the one it was rendered under. A new result (landed in
-this process, or seen in the database within ``board_refresh_seconds``) changes the version, and
-the next request renders afresh; concurrent requests for the same page wait for that one render
+this process, or seen in the database within ``board_refresh_seconds`` and built in the background)
+changes the version, and the next request renders afresh; concurrent requests for the same page wait for that one render
 instead of rendering it once each. Only complete ``200`` responses without cookies are kept; the
 cache holds at most ``max_entries`` responses and ``max_bytes`` of bodies (least recently used
 first out), so odd query strings cannot fill memory. Nothing that depends on who asks is cached.

@@ -99,10 +99,17 @@ class AppState:
         self._cache: dict[Any, Any] = {}
         self._cache_lock = threading.Lock()
         self._build_lock = threading.Lock()
+        # parsed, scrubbed stored reports by (public id, finished at), kept across board versions
+        # (generallevel.server.views: a new result costs one parse, not one per model)
+        self.reports: dict[Any, Any] = {}
+        self.reports_lock = threading.Lock()
         self._local_version = 0
         self._db_version: tuple = ()
         self._version_checked = float("-inf")
         self._version_lock = threading.Lock()
+        self._sync_check = True  # the next database check updates the version at once (see board_version)
+        self._refresh_target: tuple | None = None  # a newer database version being built in the background
+        self._refresh_lock = threading.Lock()
         from .worker import Worker
 
         self.worker = Worker(self)
@@ -168,27 +175,63 @@ class AppState:
             self._cache.clear()
             self._local_version += 1
             self._version_checked = float("-inf")
+            self._sync_check = True  # a result landed here is shown by the very next request
 
     def version_is_fresh(self) -> bool:
         return time.monotonic() - self._version_checked < self.config.board_refresh_seconds
 
     def board_version(self) -> tuple:
         """What the boards depend on: results landed here, plus the database's scored rows, read at
-        most every ``board_refresh_seconds`` (other processes' results show up within that time)."""
+        most every ``board_refresh_seconds`` (other processes' results show up within that time).
+
+        A result landed in this process changes the version at once. One seen in the database (another
+        process scored it) is first built into the board cache by a background thread while requests
+        keep getting the boards they had; the version moves once those are ready, so no request
+        waits for the rebuild (the site is never more than one rebuild behind the database)."""
         if time.monotonic() - self._version_checked >= self.config.board_refresh_seconds:
             if self._version_lock.acquire(blocking=False):
                 try:
                     with read_session(self.sessions) as s:
-                        self._db_version = tuple(s.execute(
+                        seen = tuple(s.execute(
                             select(func.count(), func.max(Submission.finished_at), func.max(Submission.id))
                             .where(Submission.status == "scored")).one())
                     self._version_checked = time.monotonic()
+                    if seen != self._db_version:
+                        if self._sync_check or not self._cache:
+                            self._db_version = seen
+                        else:
+                            self._refresh_in_background(seen)
+                    self._sync_check = False
                 finally:
                     self._version_lock.release()
         return (self._local_version, self._db_version)
 
+    def _refresh_in_background(self, seen: tuple) -> None:
+        with self._refresh_lock:
+            running = self._refresh_target is not None
+            self._refresh_target = seen
+        if not running:
+            threading.Thread(target=self._refresh, name="generallevel-boards", daemon=True).start()
+
+    def _refresh(self) -> None:
+        """Build the boards of the newest database version seen, then make it the served version."""
+        from .views import warm_boards
+
+        while True:
+            with self._refresh_lock:
+                target = self._refresh_target
+            try:
+                warm_boards(self, (self._local_version, target))
+            except Exception:  # noqa: BLE001 - the next request builds them instead
+                log.exception("building the boards in the background failed")
+            with self._refresh_lock:
+                self._db_version = target
+                if self._refresh_target == target:
+                    self._refresh_target = None
+                    return
+
     def cached(self, key: Any, build: Callable[[], Any]) -> Any:
-        """``build()`` once per ``key`` (concurrent callers wait for one build); only the newest key is kept."""
+        """``build()`` once per ``key`` (concurrent callers wait for one build); the newest two keys are kept."""
         with self._cache_lock:
             if key in self._cache:
                 return self._cache[key]
@@ -197,8 +240,8 @@ class AppState:
                 if key in self._cache:
                     return self._cache[key]
             value = build()
-            with self._cache_lock:
-                self._cache = {key: value}
+            with self._cache_lock:  # the newest two: requests still on the previous version keep theirs
+                self._cache = {**dict(list(self._cache.items())[-1:]), key: value}
         return value
 
     def start(self) -> None:

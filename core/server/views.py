@@ -4,7 +4,10 @@ Boards come from :mod:`generallevel.leaderboard` over the latest scored report o
 computed boards are cached per board version (:meth:`AppState.board_version`: results landed in
 this process, and the database's scored rows read at most every ``board_refresh_seconds``), so
 several server processes sharing one database stay consistent. Every stored report passes through
-:func:`scrub_report` before anything is computed or served from it.
+:func:`scrub_report` before anything is computed or served from it; parsed and scrubbed reports are
+kept per submission (``AppState.reports``), so a new board version parses only the new results and
+ranks the boards from the per-model score vectors (``matrix_from_reports``: reduce_report +
+MatrixBuilder).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from ..answer_redaction import mask_reference_values
 from ..errors import GeneralLevelError
@@ -51,10 +55,12 @@ def scrub_report(report: dict[str, Any]) -> dict[str, Any]:
     return report
 
 
-def latest_scored(state) -> list[Submission]:
-    """The most recent scored submission per (model, leaderboard id); model names compare case-insensitively."""
+def latest_scored(state, with_reports: bool = True) -> list[Submission]:
+    """The most recent scored submission per (model, leaderboard id); model names compare case-insensitively.
+    ``with_reports=False`` leaves the stored reports (``result_json``) unread."""
+    query = select(Submission) if with_reports else select(Submission).options(defer(Submission.result_json))
     with read_session(state.sessions) as s:
-        rows = s.execute(select(Submission).where(Submission.status == "scored")
+        rows = s.execute(query.where(Submission.status == "scored")
                          .order_by(Submission.finished_at.desc(), Submission.id.desc())).scalars().all()
     seen, out = set(), []
     for r in rows:
@@ -63,6 +69,34 @@ def latest_scored(state) -> list[Submission]:
             seen.add(key)
             out.append(r)
     return out
+
+
+_SPECS: list[Any] = [None, None]  # [registry object, its board specs]
+
+
+def _report_key(sub: Submission) -> tuple[str, Any]:
+    """A stored result never changes once scored (a rescored submission gets a new finished_at)."""
+    return (sub.public_id, sub.finished_at)
+
+
+def _stored_reports(state, subs: list[Submission]) -> dict[str, dict[str, Any]]:
+    """public id -> its parsed, scrubbed report, for the submissions that have one; only reports not
+    seen before (``state.reports``) are read from the database and parsed. Forgets the reports no
+    longer listed."""
+    with state.reports_lock:
+        have = {k: state.reports.get(k) for k in map(_report_key, subs)}
+    missing = [sub.id for sub in subs if have[_report_key(sub)] is None]
+    if missing:
+        with read_session(state.sessions) as s:
+            texts = dict(s.execute(select(Submission.id, Submission.result_json)
+                                   .where(Submission.id.in_(missing))).all())
+        for sub in subs:
+            text = texts.get(sub.id)
+            if have[_report_key(sub)] is None and text:
+                have[_report_key(sub)] = scrub_report(json.loads(text))
+    with state.reports_lock:
+        state.reports = {k: v for k, v in have.items() if v is not None}
+    return {sub.public_id: have[_report_key(sub)] for sub in subs if have[_report_key(sub)] is not None}
 
 
 def covers(submitted: dict[str, Any] | None, board: dict[str, Any]) -> bool:
@@ -98,12 +132,21 @@ def _computed(state) -> dict[str, Any]:
     return state.cached(("boards", state.board_version()), lambda: _compute(state))
 
 
+def warm_boards(state, version: tuple) -> None:
+    """Build the boards of board version ``version`` into the cache (before it is served)."""
+    state.cached(("boards", version), lambda: _compute(state))
+
+
 def _all_specs() -> list[dict[str, Any]]:
     from ..leaderboard import board_specs
     from ..plugins import get_registry
 
-    return [b.describe() for b in board_specs((t.modality, t.paradigm, t.skill, t.skill_group, t.skill_group_name)
-                                              for t in get_registry().tasks)]
+    reg = get_registry()
+    if _SPECS[0] is not reg:  # the registry's boards, described once per registry (copies handed out)
+        _SPECS[1] = [b.describe() for b in board_specs((t.modality, t.paradigm, t.skill, t.skill_group,
+                                                        t.skill_group_name) for t in reg.tasks)]
+        _SPECS[0] = reg
+    return [dict(b) for b in _SPECS[1]]
 
 
 def _compute(state) -> dict[str, Any]:
@@ -111,8 +154,8 @@ def _compute(state) -> dict[str, Any]:
 
     specs = _all_specs()
     by_id = {b["id"]: b for b in specs}
-    subs = latest_scored(state)
-    reports = {r.public_id: scrub_report(json.loads(r.result_json)) for r in subs if r.result_json}
+    subs = latest_scored(state, with_reports=False)
+    reports = _stored_reports(state, subs)
     notes: list[str] = []
     if reports:  # only reports scored against the newest submission's registry can share a board
         current = reports[subs[0].public_id].get("provenance", {}).get("registry_sha256")
