@@ -40,6 +40,7 @@ import numpy as np
 MEAN_RTOL = 1e-9  # how exactly per-item values must average to the task's value to count as a mean
 CHUNK = 4_000_000  # index draws held at once (resamples x items), bounding memory
 DEFAULT_RESAMPLES = 1000
+FEW_RESAMPLES = 200  # below this many recomputed resamples, a normal interval instead of percentiles
 FRAGILE = 0.9  # a win whose probability is below this is "fragile"
 # The resampled raw values are summarised in the report by these quantiles (every 2.5 %): enough for
 # leaderboards to redraw a task's resampling distribution (generallevel.board_intervals).
@@ -208,7 +209,8 @@ def resample_task(metric: Any, predictions: Any, references: Any, options: dict,
             return TaskInterval("weights", n, spec.resamples, lo, hi, samples)
     stats = metric.load_hook("item_stats") if paired else None
     if stats is not None:
-        per = np.asarray(stats(predictions, references, **options), dtype=float)
+        found = stats(predictions, references, **options)
+        per = np.asarray(found if found is not None else np.zeros((0, 0)), dtype=float)
         combine = metric.load_hook("from_stats")
         if per.ndim == 2 and per.shape[0] == n and combine is not None \
                 and _same(float(np.asarray(combine(per.sum(axis=0)[None, :], **options)).ravel()[0]), raw):
@@ -224,7 +226,7 @@ def resample_task(metric: Any, predictions: Any, references: Any, options: dict,
             samples = _draw_sums(values, spec.resamples, rng) / n
             lo, hi = _clip(mean_interval(values, spec.confidence), metric.raw_range)
             return TaskInterval("mean", n, spec.resamples, lo, hi, samples)
-    return _recompute(metric, predictions, references, options, spec, rng, paired)
+    return _recompute(metric, predictions, references, options, raw, spec, rng, paired)
 
 
 def _same(a: float, b: float) -> bool:
@@ -240,7 +242,7 @@ def _clip(bounds: tuple[float, float], raw_range: tuple[float | None, float | No
     return lo, hi
 
 
-def _recompute(metric: Any, preds: Any, refs: Any, options: dict, spec: IntervalSpec,
+def _recompute(metric: Any, preds: Any, refs: Any, options: dict, raw: float, spec: IntervalSpec,
                rng: np.random.Generator, paired: bool) -> TaskInterval:
     cap = getattr(metric, "max_resamples", None)
     count = spec.resamples if not cap else min(spec.resamples, int(cap))
@@ -251,7 +253,13 @@ def _recompute(metric: Any, preds: Any, refs: Any, options: dict, spec: Interval
         i = rng.integers(0, n, size=n)
         j = i if paired else rng.integers(0, m, size=m)
         samples[b] = metric.compute(_take(preds, i), _take(refs, j), **options)
-    lo, hi = _quantiles(samples, spec.confidence)
+    if count < FEW_RESAMPLES:  # too few for the tails: the normal interval of the bootstrap's spread
+        z = _normal_quantile(0.5 + spec.confidence / 2.0)
+        spread = float(samples.std(ddof=1))
+        lo, hi = _clip((raw - z * spread, raw + z * spread), metric.raw_range)
+        notes.append(f"{count} resamples: a normal interval from their standard deviation")
+    else:
+        lo, hi = _quantiles(samples, spec.confidence)
     if not paired:
         notes.append(f"predictions ({n}) and references ({m}) resampled separately")
     return TaskInterval("recompute", n, count, lo, hi, samples, notes)

@@ -101,19 +101,21 @@ def test_stats_path_resamples_are_micro_f1_on_the_resampled_items():
 
 
 def test_recompute_path_for_a_corpus_metric_and_unpaired_sets():
-    bleu = get_metric("BLEU-4")
-    preds = ["the cat sat on the mat today", "a quick brown fox jumps", "we like green eggs and ham",
-             "one two three four five", "it is raining in the city", "the sun is shining bright"]
-    refs = ["the cat is on the mat today", "the quick brown fox jumps high", "i like green eggs and ham",
-            "one two three four", "it rains in the city", "the sun shines bright"]
-    raw = bleu.compute(preds, refs)
-    spec = IntervalSpec(resamples=20, seed=2)
-    iv = resample_task(bleu, preds, refs, {}, raw, spec, "bleu-task")
+    f1 = get_metric("F1")  # macro F1 of labels: neither a mean of items nor declared statistics
+    preds = list("abcabcaabbccabca" * 2)
+    refs = list("abcbbcacbbacabcc" * 2)
+    raw = f1.compute(preds, refs, average="macro")
+    spec = IntervalSpec(resamples=200, seed=2)
+    iv = resample_task(f1, preds, refs, {"average": "macro"}, raw, spec, "f1-macro")
     assert iv.method == "recompute"
-    rng = spec.rng("bleu-task")
-    for b in range(20):
+    rng = spec.rng("f1-macro")
+    for b in range(200):
         idx = rng.integers(0, len(preds), size=len(preds))
-        assert iv.samples[b] == bleu.compute([preds[i] for i in idx], [refs[i] for i in idx])
+        assert iv.samples[b] == f1.compute([preds[i] for i in idx], [refs[i] for i in idx], average="macro")
+    assert (iv.low, iv.high) == pytest.approx(tuple(np.quantile(iv.samples, [0.025, 0.975])))
+    few = resample_task(f1, preds, refs, {"average": "macro"}, raw, IntervalSpec(resamples=50, seed=2), "f1-macro")
+    half = 1.959963984540054 * few.samples.std(ddof=1)  # fewer than 200: raw +- z sd of the resamples
+    assert (few.low, few.high) == pytest.approx((raw - half, raw + half))
     # FID-like: generated and reference sets of different sizes are resampled separately
     fid = get_metric("FID")
     g = np.random.default_rng(0)
@@ -170,3 +172,65 @@ def test_inputs_that_are_not_items_are_refused_with_a_reason():
         resample_task(acc, {"a": 1}, {"a": 1}, {}, 100.0, IntervalSpec(resamples=10), "t")
     with pytest.raises(ValueError, match="too few"):
         resample_task(acc, ["a"], ["a"], {}, 100.0, IntervalSpec(resamples=10), "t")
+
+
+def _sentences(rng: np.random.Generator, n: int) -> tuple[list, list]:
+    words = "the a cat dog sat ran on under mat tree quickly red blue , .".split()
+    refs = [" ".join(rng.choice(words, size=int(rng.integers(3, 12)))) for _ in range(n)]
+    preds = [" ".join(w for w in r.split() if rng.random() < 0.8) + (" red" if rng.random() < 0.3 else "")
+             for r in refs]
+    return preds, refs
+
+
+@pytest.mark.parametrize("name,options", [("BLEU-1", {}), ("BLEU-1", {"tokenize": "none", "lowercase": True}),
+                                          ("BLEU-4", {}), ("WER", {}), ("mIoU", {}), ("mIoU", {"ignore_index": 0})])
+def test_declared_statistics_equal_the_reference_on_each_resample(name, options):
+    """Corpus BLEU (sacrebleu.corpus_bleu), WER (jiwer) and mIoU (sklearn's per-class IoU over all
+    pixels) computed directly on each resampled list equal the bootstrap of summed statistics."""
+    rng = np.random.default_rng(21)
+    metric = get_metric(name)
+    if name == "mIoU":
+        refs = [rng.integers(0, 4, size=(6, 5)) for _ in range(30)]
+        preds = [np.where(rng.random(r.shape) < 0.7, r, rng.integers(0, 4, size=r.shape)) for r in refs]
+    else:
+        preds, refs = _sentences(rng, 40)
+        if name.startswith("BLEU"):
+            refs = [[r] for r in refs]
+    raw = metric.compute(preds, refs, **options)
+    spec = IntervalSpec(resamples=15, seed=5)
+    iv = resample_task(metric, preds, refs, options, raw, spec, "s")
+    assert iv.method == "stats"
+    for b, idx in enumerate(_draws(spec, "s", len(preds))):
+        p, r = [preds[i] for i in idx], [refs[i] for i in idx]
+        if name.startswith("BLEU"):
+            from sacrebleu.metrics import BLEU
+
+            scorer = BLEU(tokenize=options.get("tokenize", "13a"), lowercase=options.get("lowercase", False),
+                          max_ngram_order=1 if name == "BLEU-1" else 4)
+            ref = scorer.corpus_score(p, [[x[0] for x in r]]).score
+        elif name == "WER":
+            import jiwer
+
+            ref = jiwer.wer(r, p)
+        else:
+            from sklearn.metrics import confusion_matrix
+
+            g, q = np.concatenate([x.ravel() for x in r]), np.concatenate([x.ravel() for x in p])
+            if "ignore_index" in options:
+                keep = g != options["ignore_index"]
+                g, q = g[keep], q[keep]
+                q = np.where(q == options["ignore_index"], 99, q)  # predicted "ignore": a miss
+            cm = confusion_matrix(g, q, labels=[0, 1, 2, 3, 99])[:4, :4]
+            gt_count = np.array([(g == c).sum() for c in range(4)])
+            union = gt_count + cm.sum(axis=0) - np.diag(cm)
+            ref = 100 * np.mean((np.diag(cm) / np.where(union > 0, union, 1))[union > 0])
+        assert iv.samples[b] == pytest.approx(ref, rel=1e-12, abs=1e-12), b
+
+
+def test_capped_metrics_report_the_cap():
+    fid = get_metric("FID")
+    assert fid.max_resamples == 100
+    g = np.random.default_rng(3)
+    gen, ref = g.normal(size=(20, 3)), g.normal(0.2, 1.0, size=(20, 3))
+    iv = resample_task(fid, gen, ref, {}, fid.compute(gen, ref), IntervalSpec(resamples=300), "fid")
+    assert iv.resamples == 100 and iv.samples.shape == (100,) and any("caps" in n for n in iv.notes)

@@ -23,6 +23,7 @@ from ._features import (
 from ._inputs import same_length
 
 _M = "generallevel_builtin.audio:"
+_S = "generallevel_builtin.resampling_stats:"
 _MULTI_SPACE = re.compile(r"\s\s+")
 
 
@@ -32,7 +33,8 @@ def register_metrics(register):
                     reference="jiwer.wer; hand-computed word Levenshtein", requires=("jiwer",),
                     inputs="predictions, references: transcripts (str); corpus WER as a fraction (0.056 = 5.6 %); "
                            "options average='corpus'|'item' (mean of per-utterance WERs, as General-Bench's "
-                           "werpy loop), split='jiwer'|'whitespace' (str.split(), werpy's words)"))
+                           "werpy loop), split='jiwer'|'whitespace' (str.split(), werpy's words)", 
+                     item_stats=_S + "wer_stats", from_stats=_S + "wer_from_stats"))
     register(distance("MCD", _M + "mcd", "Mel Cepstral Distortion", unit="dB",
                       reference="hand-computed MCD formula on mel-cepstra (10/ln10 * sqrt(2 sum diff^2)); "
                                 "fastdtw.dtw path; pymcd 'plain' mode",
@@ -42,7 +44,7 @@ def register_metrics(register):
                              "waveform of each pair first, pymcd 'plain' mode)"))
     register(distance("FAD", _M + "fad", "Frechet Audio Distance", reference="scipy.linalg.sqrtm Frechet distance",
                       inputs="audio embeddings N x D (e.g. VGGish) for generated and reference sets, {'mu', 'sigma'} "
-                             "statistics, or clips plus extractor=callable"))
+                             "statistics, or clips plus extractor=callable", max_resamples=200))
     emb = ("paired audio/text embeddings (N x D) or samples plus extractor=callable (reference_extractor=callable "
            "for texts); 100 x mean max(cos, 0)")
     register(percent("CLAP", _M + "clap", "CLAP score", reference="hand-computed cosine", inputs=emb))

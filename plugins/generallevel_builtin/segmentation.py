@@ -18,6 +18,7 @@ from ._inputs import matching_samples
 from .regression import check_finite, to_float_array
 
 _M = "generallevel_builtin.segmentation:"
+_S = "generallevel_builtin.resampling_stats:"
 _EPS = float(np.finfo(float).eps)  # MATLAB's eps, used by the original S-measure code
 
 
@@ -30,7 +31,8 @@ def register_metrics(register):
                      "label + 1), ignore_index (reference pixels skipped; a prediction equal to it counts as a miss); "
                      "per_video=True: per video a list of binary frame masks (or an F x H x W array), foreground "
                      "IoU pooled over the video's frames, mean over videos (General-Bench video object "
-                     "segmentation; an empty union scores 0)"))
+                     "segmentation; an empty union scores 0)", 
+                     item_stats=_S + "miou_stats", from_stats=_S + "miou_from_stats"))
     register(percent("Instance-mIoU", _M + "instance_miou", "Instance mIoU",
                      reference="sklearn.metrics.jaccard_score(average=None, zero_division=1) per shape, averaged",
                      inputs="ShapeNet-part style: per shape (instance) an int array of per-point part labels "
@@ -49,7 +51,7 @@ def register_metrics(register):
     register(percent("PQ", _M + "panoptic_quality", "Panoptic Quality", reference="torchmetrics PanopticQuality",
                      inputs="panoptic maps (H x W x 2: category, instance id) per image: one array, a B x H x W x 2 "
                      "batch or a list; options things, stuffs (category ids, required), "
-                     "allow_unknown_preds_category=False; reference categories outside both are void"))
+                     "allow_unknown_preds_category=False; reference categories outside both are void", max_resamples=200))
     register(percent("S-measure", _M + "s_measure", "Structure measure", "S_alpha",
                      reference="hand-computed Fan et al. 2017 structure measure (alpha=0.5)",
                      inputs="predictions: saliency maps in [0,1] (min-max normalise first, as the official "

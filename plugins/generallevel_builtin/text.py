@@ -16,6 +16,7 @@ from ._inputs import first_nonfinite, same_length
 from ._text_utils import as_list, lcs_length, levenshtein_function, rouge_tokenizer, text_pairs, word_tokenizer
 
 _M = "generallevel_builtin.text:"
+_S = "generallevel_builtin.resampling_stats:"
 
 
 @hookimpl
@@ -31,9 +32,11 @@ def register_metrics(register):
                      inputs=txt + "; corpus BLEU with unigram precision only, brevity penalty included" + bleu
                      + "; sentence=True: mean over items of the best single-reference sentence BLEU-1 "
                      "(General-Bench), with tokenize='nltk'|'whitespace' and smoothing=0..7 (nltk method<n>); "
-                     "lowercase=False"))
+                     "lowercase=False", 
+                     item_stats=_S + "bleu1_stats", from_stats=_S + "bleu1_from_stats"))
     register(percent("BLEU-4", _M + "bleu4", "BLEU@4", "BLEU", "SacreBLEU", reference="sacrebleu.corpus_bleu",
-                     inputs=txt + "; sacrebleu corpus BLEU" + bleu))
+                     inputs=txt + "; sacrebleu corpus BLEU" + bleu, 
+                     item_stats=_S + "bleu4_stats", from_stats=_S + "bleu4_from_stats"))
     register(percent("ROUGE-1", _M + "rouge1", "ROUGE1", reference="rouge_score.rouge_scorer (rouge1 F)",
                      inputs=txt + rouge))
     register(percent("ROUGE-L", _M + "rouge_l", "Rouge-L f", "ROUGEL", "Rouge-L", reference="rouge_score.rouge_scorer (rougeL F)",
@@ -42,13 +45,13 @@ def register_metrics(register):
                     reference="pycocoevalcap Cider",
                     inputs=txt + "; CIDEr-D x 100 (pycocoevalcap's 0..10 scale times 100; can exceed 100, the "
                     "task score is clipped at 100); option tokenize='coco' (lowercase, strip punctuation) | "
-                    "'none' (already tokenised) | callable"))
+                    "'none' (already tokenised) | callable", max_resamples=200))
     register(percent("ANLS", _M + "anls", "Average Normalized Levenshtein Similarity",
                      reference="hand-computed ANLS (threshold 0.5) with Levenshtein distance",
                      inputs=txt + "; DocVQA ANLS, max over references; option threshold=0.5"))
     register(percent("CodeBLEU", _M + "codebleu", "Code BLEU", reference="codebleu.calc_codebleu",
                      inputs=txt + "; options lang='python', weights=(0.25, 0.25, 0.25, 0.25); "
-                     "needs codebleu and tree-sitter-python==0.21.0"))
+                     "needs codebleu and tree-sitter-python==0.21.0", max_resamples=50))
     register(percent("GPT-Score", _M + "judged_score", "GPT Score", "Judge Score",
                      reference="hand-computed mean of judged scores rescaled to 0..100",
                      inputs="predictions: judge scores per instance (references ignored, may be None); "
