@@ -26,11 +26,12 @@ def profile(dataset: str | Path, predictions: str | Path) -> tuple[dict[str, dic
     ``peak_rss_growth_mib`` is the largest rise of this process's peak RSS during one task of the
     metric: it points at the task that sets the memory high-water mark.
     """
-    from generallevel.evaluate import TaskResult, _join, _pairs, _resolve_task
+    from generallevel.evaluate import TaskResult, _join, _one_thread, _pairs, _resolve_task
     from generallevel.adapters import adapt
     from generallevel.plugins import get_registry
     from generallevel.readers.benchfolder import ANNOTATION, read_annotation, read_predictions
 
+    _one_thread()  # one BLAS/OpenMP thread, as evaluate computes (else BLAS-heavy metrics look slower)
     reg = get_registry()
     pairs, _ = _pairs(Path(dataset), Path(predictions))
     table: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))

@@ -266,22 +266,25 @@ def _ms_ssim_block(x: np.ndarray, y: np.ndarray, data_range: float) -> np.ndarra
     c1, c2 = (_MSSSIM_K1 * data_range) ** 2, (_MSSSIM_K2 * data_range) ** 2
     n = x.shape[0]
     mcs = []
-    sim = None
-    for _ in _MSSSIM_BETAS:
+    for scale in range(len(_MSSSIM_BETAS)):
         mu_x, mu_y, xx, yy, xy = (_blur(a, g) for a in (x, y, x * x, y * y, x * y))
+        last = scale == len(_MSSSIM_BETAS) - 1
+        if not last:  # only the contrast term is used here, over the unpadded region: crop first
+            mu_x, mu_y, xx, yy, xy = (a[..., pad:-pad, pad:-pad] for a in (mu_x, mu_y, xx, yy, xy))
         mu_x_sq, mu_y_sq, mu_xy = mu_x * mu_x, mu_y * mu_y, mu_x * mu_y
         sigma_x = np.maximum(xx - mu_x_sq, 0.0)
         sigma_y = np.maximum(yy - mu_y_sq, 0.0)
         upper = 2 * (xy - mu_xy) + c2
         lower = (sigma_x + sigma_y) + c2
-        full = ((2 * mu_xy + c1) * upper) / ((mu_x_sq + mu_y_sq + c1) * lower)
-        cs = (upper / lower)[..., pad:-pad, pad:-pad]
-        sim = np.maximum(full.reshape(n, -1).mean(-1), 0.0)
+        if last:  # the coarsest scale contributes its full SSIM (torchmetrics: mcs_list[-1] = sim)
+            full = ((2 * mu_xy + c1) * upper) / ((mu_x_sq + mu_y_sq + c1) * lower)
+            mcs.append(np.maximum(full.reshape(n, -1).mean(-1), 0.0))
+            break
+        cs = upper / lower
         mcs.append(np.maximum(cs.reshape(n, -1).mean(-1), 0.0))
         h2, w2 = x.shape[-2] // 2 * 2, x.shape[-1] // 2 * 2  # F.avg_pool2d((2, 2)): floor
         x = x[..., :h2, :w2].reshape(*x.shape[:-2], h2 // 2, 2, w2 // 2, 2).mean(axis=(-3, -1))
         y = y[..., :h2, :w2].reshape(*y.shape[:-2], h2 // 2, 2, w2 // 2, 2).mean(axis=(-3, -1))
-    mcs[-1] = sim
     return np.prod(np.stack(mcs) ** np.array(_MSSSIM_BETAS)[:, None], axis=0)
 
 

@@ -413,3 +413,26 @@ def test_success_auc_malformed_sequences_keep_the_per_sequence_errors():
         assert _success_auc_of_boxes(preds, refs) is None
         with pytest.raises(gl.InputError, match=match):
             m.compute(preds, refs, curve="success")
+
+
+def test_box_rows_equal_numpy_asarray():
+    from generallevel_builtin.classification import _box_rows
+
+    rng = np.random.default_rng(9)
+    rows = np.round(rng.uniform(-5, 500, (300, 4)), 2).tolist()
+    rows[3] = [1, 2, 3, 4]  # ints
+    rows[4] = [True, False, 1.5, np.float32(0.1)]
+    rows[5] = ["1.5", 2, 3, 4]  # numpy converts numeric strings; so do we
+    rows[6] = [None, 1, 2, 3]  # NaN, refused later as not finite
+    want = np.asarray(rows, dtype=float)
+    got = _box_rows(rows)
+    assert got.shape == want.shape and np.array_equal(got, want, equal_nan=True)
+    assert np.array_equal(_box_rows([(1, 2, 3, 4)]), [[1.0, 2.0, 3.0, 4.0]])  # tuples: numpy's own path
+    def outcome(f, x):
+        try:
+            return f(x).tolist()
+        except (TypeError, ValueError) as e:
+            return type(e).__name__
+
+    for odd in ([[1, 2, 3]], [[1, 2, 3, 4], [1, 2, 3]], [[[1], 2, 3, 4]], [["a", 1, 2, 3]], [[1, 2, 3, 4, 5]]):
+        assert outcome(_box_rows, odd) == outcome(lambda x: np.asarray(x, dtype=float), odd), odd

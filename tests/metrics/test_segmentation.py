@@ -388,3 +388,27 @@ def test_nan_is_refused(name):
     bad.flat[1] = np.nan
     with pytest.raises(InputError, match="NaN"):
         m(name).compute(bad, g, **kw)
+
+
+def test_list_masks_read_in_c_equal_the_numpy_path():
+    """``_binary``'s fast path for JSON-like 0/1 lists gives numpy's mask; anything else is left to the
+    numpy path, with its own errors."""
+    from generallevel_builtin import segmentation as seg
+
+    def numpy_path(x):
+        a = np.asarray(x, dtype=float)
+        assert np.isin(a, (0.0, 1.0)).all()
+        return a.astype(bool)
+
+    rng = np.random.default_rng(4)
+    for h, w in [(1, 1), (3, 7), (48, 48), (17, 5)]:
+        m = rng.integers(0, 2, (h, w))
+        for x in (m.tolist(), m.astype(bool).tolist(), [list(r) for r in m]):  # ints, bools, numpy ints
+            got = seg._list_mask(x)
+            assert got is not None and got.dtype == bool and np.array_equal(got, numpy_path(x))
+            assert np.array_equal(seg._binary(x, "m"), got)
+    for x in ([[0.0, 1.0]], [[0, 2]], [[0, 1], [1]], [[[0, 1]]], [[]], [], [(0, 1)], [[0, -1]], [[0, "1"]]):
+        assert seg._list_mask(x) is None
+    with pytest.raises(gl.InputError, match="binary mask"):
+        seg._binary([[0, 2]], "m")
+    assert np.array_equal(seg._binary([[0.0, 1.0]], "m"), [[False, True]])
