@@ -11,7 +11,8 @@ a slow figure is a "NO" in the table, never a failed run.
 
 Sections: startup (import and CLI wall time), metrics (each metric against its reference library
 on the same inputs), fullscale (a synthetic 699-task, 325,876-instance General-Bench tree scored
-with ``generallevel evaluate``), extractors (PNG decode + Inception features against torch-fidelity, cached
+with ``generallevel evaluate``), intervals (``evaluate --ci --resamples 1000`` against ``evaluate`` on a
+40,000-instance tree of every task), extractors (PNG decode + Inception features against torch-fidelity, cached
 FID rescoring, WAV decode + CLAP), leaderboard (1,000 models x 699 tasks in memory and 100,000 from result
 files, every board), service (the web
 service as real processes: board latency under 200 concurrent GETs while a worker scores, and the
@@ -32,8 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import Row, failed_row, format_table, log  # noqa: E402
 
-SECTIONS = ("startup", "metrics", "extractors", "fullscale", "leaderboard", "cluster", "service")  # table order
-RUN_ORDER = ("startup", "leaderboard", "service", "metrics", "extractors", "cluster", "fullscale")  # open-ended last
+SECTIONS = ("startup", "metrics", "extractors", "fullscale", "intervals", "leaderboard", "cluster",
+            "service")  # table order
+RUN_ORDER = ("startup", "leaderboard", "service", "metrics", "extractors", "cluster", "intervals",
+             "fullscale")  # open-ended last
 BUDGET = 570.0  # seconds: the whole run must stay under 10 minutes; --jobs 1 gets what is left
 
 
@@ -55,6 +58,10 @@ def _section(name: str, args: argparse.Namespace, deadline: float) -> list[Row]:
 
         return bench_fullscale.run(quick=args.quick, keep=args.keep_tree, jobs1=not args.no_jobs1,
                                    deadline=deadline)
+    if name == "intervals":
+        import bench_intervals
+
+        return bench_intervals.run(quick=args.quick, timeout=max(60.0, min(240.0, deadline - time.time() - 200.0)))
     if name == "leaderboard":
         import bench_leaderboard
 

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = ROOT / "benchmarks" / "run.py"
-SECTIONS = ("startup", "metrics", "extractors", "fullscale", "leaderboard", "cluster", "service")
+SECTIONS = ("startup", "metrics", "extractors", "fullscale", "intervals", "leaderboard", "cluster", "service")
 
 
 @pytest.fixture(scope="module")

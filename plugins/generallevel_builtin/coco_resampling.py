@@ -36,10 +36,13 @@ def _resampler(predictions: Any, references: Any, iou_thrs: Sequence[float],
     cats_sorted = cat_k[order]
     bounds = np.searchsorted(cats_sorted, np.arange(K + 1))
     tps = (m["matched"] & ~m["ignored"])[:, order]
-    fps = (~m["matched"] & ~m["ignored"])[:, order]
+    ign = m["ignored"][:, order]
     gt_image, gt_cat = p.gt.image[regular], cat_g[regular]
     T, R = len(p.thrs), len(REC_THRS)
     eps = np.spacing(1)
+    # per category and threshold: the true positives' and the ignored detections' positions
+    tp_at = [[np.flatnonzero(tps[t, bounds[k]:bounds[k + 1]]) for t in range(T)] for k in range(K)]
+    ign_at = [[np.flatnonzero(ign[t, bounds[k]:bounds[k + 1]]) for t in range(T)] for k in range(K)]
 
     def value_of(weights: np.ndarray) -> np.ndarray:
         weights = np.atleast_2d(weights)
@@ -58,24 +61,40 @@ def _resampler(predictions: Any, references: Any, iou_thrs: Sequence[float],
             if a == b:
                 continue  # ground truth but no detection: precision 0 at every recall point
             rows = np.flatnonzero(has)
-            step = max(1, BLOCK // (T * (b - a)))  # bounded (rows, T, D) temporaries
+            step = max(1, BLOCK // (b - a))  # bounded (rows, D) temporaries
             for r0 in range(0, len(rows), step):
                 sel = rows[r0:r0 + step]
-                w = weights[np.ix_(sel, det_image[a:b])]  # (rows, D)
-                tp = np.cumsum(w[:, None, :] * tps[None, :, a:b], axis=2)  # (rows, T, D)
-                fp = np.cumsum(w[:, None, :] * fps[None, :, a:b], axis=2)
-                rc = tp / n_pos[sel, k][:, None, None]
-                pr = tp / (fp + tp + eps)
-                pr = np.maximum.accumulate(pr[:, :, ::-1], axis=2)[:, :, ::-1]
-                for j, i in enumerate(sel):
-                    for t in range(T):
-                        inds = np.searchsorted(rc[j, t], REC_THRS, side="left")
-                        ok = inds < b - a
-                        total[i] += pr[j, t, inds[ok]].sum()
+                total[sel] += _category_sum(weights[np.ix_(sel, det_image[a:b])], n_pos[sel, k],
+                                            tp_at[k], ign_at[k], eps)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(cats > 0, 100.0 * total / (cats * T * R), np.nan)
 
     return value_of
+
+
+def _category_sum(w: np.ndarray, n_pos: np.ndarray, tp_at: list, ign_at: list, eps: float) -> np.ndarray:
+    """Per row of weights: the sum over thresholds and recall points of one category's interpolated
+    precision. Only true-positive positions are evaluated: recall rises only there, and a false
+    positive's precision is below that of the true positive before it, so the envelope and the
+    first position reaching each recall point are both found among them. Weighted counts are
+    integers, so cumulative sums over those positions equal COCOeval's over every position."""
+    out = np.zeros(len(w))
+    whole = np.cumsum(w, axis=1)  # detections (any kind) up to each position
+    for tp_pos, ign_pos in zip(tp_at, ign_at):
+        if not len(tp_pos):
+            continue
+        tp = np.cumsum(w[:, tp_pos], axis=1)
+        fp = whole[:, tp_pos] - tp
+        if len(ign_pos):  # ignored detections count as neither
+            ign = np.concatenate([np.zeros((len(w), 1)), np.cumsum(w[:, ign_pos], axis=1)], axis=1)
+            fp -= ign[:, np.searchsorted(ign_pos, tp_pos)]
+        rc = tp / n_pos[:, None]
+        pr = tp / (fp + tp + eps)
+        pr = np.maximum.accumulate(pr[:, ::-1], axis=1)[:, ::-1]
+        for i in range(len(w)):
+            inds = np.searchsorted(rc[i], REC_THRS, side="left")
+            out[i] += pr[i, inds[inds < len(tp_pos)]].sum()
+    return out
 
 
 def average_precision(predictions: Any, references: Any, *, iou_thresholds: Any = None, **options: Any):
