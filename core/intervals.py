@@ -204,9 +204,10 @@ def resample_task(metric: Any, predictions: Any, references: Any, options: dict,
     if weighted is not None:
         value_of = weighted(predictions, references, **options)
         if value_of is not None and _same(float(np.asarray(value_of(np.ones((1, n)))).ravel()[0]), raw):
-            samples = _weighted(value_of, n, spec.resamples, rng)
+            count, notes = _capped(metric, spec)
+            samples = _weighted(value_of, n, count, rng)
             lo, hi = _quantiles(samples, spec.confidence)
-            return TaskInterval("weights", n, spec.resamples, lo, hi, samples)
+            return TaskInterval("weights", n, count, lo, hi, samples, notes)
     stats = metric.load_hook("item_stats") if paired else None
     if stats is not None:
         found = stats(predictions, references, **options)
@@ -242,11 +243,18 @@ def _clip(bounds: tuple[float, float], raw_range: tuple[float | None, float | No
     return lo, hi
 
 
+def _capped(metric: Any, spec: IntervalSpec) -> tuple[int, list[str]]:
+    """Resamples to draw for a metric whose every resample is a computation of its own, and a note
+    when its ``max_resamples`` cuts the requested number."""
+    cap = getattr(metric, "max_resamples", None)
+    if not cap or cap >= spec.resamples:
+        return spec.resamples, []
+    return int(cap), [f"{metric.name} caps its resamples at {cap} (each one is a computation of its own)"]
+
+
 def _recompute(metric: Any, preds: Any, refs: Any, options: dict, raw: float, spec: IntervalSpec,
                rng: np.random.Generator, paired: bool) -> TaskInterval:
-    cap = getattr(metric, "max_resamples", None)
-    count = spec.resamples if not cap else min(spec.resamples, int(cap))
-    notes = [f"{metric.name} caps its resamples at {cap} (each resample recomputes it)"] if count < spec.resamples else []
+    count, notes = _capped(metric, spec)
     n, m = len(preds), len(refs)
     samples = np.empty(count)
     for b in range(count):

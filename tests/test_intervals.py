@@ -229,8 +229,27 @@ def test_declared_statistics_equal_the_reference_on_each_resample(name, options)
 
 def test_capped_metrics_report_the_cap():
     fid = get_metric("FID")
-    assert fid.max_resamples == 100
+    assert fid.max_resamples == 200
     g = np.random.default_rng(3)
     gen, ref = g.normal(size=(20, 3)), g.normal(0.2, 1.0, size=(20, 3))
     iv = resample_task(fid, gen, ref, {}, fid.compute(gen, ref), IntervalSpec(resamples=300), "fid")
-    assert iv.resamples == 100 and iv.samples.shape == (100,) and any("caps" in n for n in iv.notes)
+    assert iv.resamples == 200 and iv.samples.shape == (200,) and any("caps" in n for n in iv.notes)
+
+
+@pytest.mark.parametrize("name", ["FID", "FVD", "FAD"])
+def test_frechet_resampler_equals_recomputing_on_the_resampled_features(name):
+    """Gram matrices once, then reweighed: equal to the distance recomputed on each resampled feature list
+    (the low-rank case, n <= D, that real extractors' 400..2,048-wide features are in)."""
+    metric = get_metric(name)
+    g = np.random.default_rng(8)
+    gen = g.normal(size=(24, 40))
+    ref = g.normal(0.3, 1.2, size=(24, 40))
+    raw = metric.compute(gen, ref)
+    spec = IntervalSpec(resamples=12, seed=3)
+    iv = resample_task(metric, gen, ref, {}, raw, spec, "frechet")
+    assert iv.method == "weights"
+    for b, idx in enumerate(_draws(spec, "frechet", 24)):
+        assert iv.samples[b] == pytest.approx(metric.compute(gen[idx], ref[idx]), rel=1e-9)
+    wide = g.normal(size=(50, 6)), g.normal(size=(50, 6))  # more items than dimensions: recomputed
+    iv = resample_task(metric, *wide, {}, metric.compute(*wide), IntervalSpec(resamples=10), "frechet")
+    assert iv.method == "recompute"

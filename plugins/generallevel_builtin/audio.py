@@ -44,7 +44,8 @@ def register_metrics(register):
                              "waveform of each pair first, pymcd 'plain' mode)"))
     register(distance("FAD", _M + "fad", "Frechet Audio Distance", reference="scipy.linalg.sqrtm Frechet distance",
                       inputs="audio embeddings N x D (e.g. VGGish) for generated and reference sets, {'mu', 'sigma'} "
-                             "statistics, or clips plus extractor=callable", max_resamples=200))
+                             "statistics, or clips plus extractor=callable", max_resamples=200,
+                      resampler="generallevel_builtin.frechet_resampling:frechet"))
     emb = ("paired audio/text embeddings (N x D) or samples plus extractor=callable (reference_extractor=callable "
            "for texts); 100 x mean max(cos, 0)")
     register(percent("CLAP", _M + "clap", "CLAP score", reference="hand-computed cosine", inputs=emb))

@@ -42,9 +42,11 @@ def register_metrics(register):
     feats = ("predictions, references: feature matrices (N x D) from a feature extractor, {'mu', 'sigma'} "
              "statistics, or raw samples plus extractor=callable; nothing is downloaded")
     frechet_ref = "scipy.linalg.sqrtm Frechet distance; diagonal closed form; torchmetrics FrechetInceptionDistance"
-    register(distance("FID", _M + "fid", "Frechet Inception Distance", reference=frechet_ref, inputs=feats, max_resamples=100))
+    register(distance("FID", _M + "fid", "Frechet Inception Distance", reference=frechet_ref, inputs=feats, max_resamples=200,
+                      resampler="generallevel_builtin.frechet_resampling:frechet"))
     register(distance("FVD", _M + "fvd", "Frechet Video Distance", reference=frechet_ref,
-                      inputs=feats + " (I3D-style video features)", max_resamples=200))
+                      inputs=feats + " (I3D-style video features)", max_resamples=200,
+                      resampler="generallevel_builtin.frechet_resampling:frechet"))
     emb = ("predictions, references: paired embeddings (N x D) or samples plus extractor=callable "
            "(reference_extractor=callable for another modality); 100 x mean max(cos, 0)")
     register(percent("CLIP-I", _M + "clip_image", "CLIP img score", "CLIP image score", reference="hand-computed cosine (numpy)", inputs=emb))
