@@ -204,7 +204,7 @@ def resample_task(metric: Any, predictions: Any, references: Any, options: dict,
     if weighted is not None:
         value_of = weighted(predictions, references, **options)
         if value_of is not None and _same(float(np.asarray(value_of(np.ones((1, n)))).ravel()[0]), raw):
-            count, notes = _capped(metric, spec)
+            count, notes = _capped(metric, spec, getattr(value_of, "max_resamples", None))
             samples = _weighted(value_of, n, count, rng)
             lo, hi = _quantiles(samples, spec.confidence)
             return TaskInterval("weights", n, count, lo, hi, samples, notes)
@@ -243,10 +243,10 @@ def _clip(bounds: tuple[float, float], raw_range: tuple[float | None, float | No
     return lo, hi
 
 
-def _capped(metric: Any, spec: IntervalSpec) -> tuple[int, list[str]]:
-    """Resamples to draw for a metric whose every resample is a computation of its own, and a note
-    when its ``max_resamples`` cuts the requested number."""
-    cap = getattr(metric, "max_resamples", None)
+def _capped(metric: Any, spec: IntervalSpec, cap: int | None = None) -> tuple[int, list[str]]:
+    """Resamples to draw where every resample is a computation of its own (``cap``: the resampler's,
+    else the metric's ``max_resamples`` for recomputation), and a note when the cap cuts them."""
+    cap = getattr(metric, "max_resamples", None) if cap is None else cap
     if not cap or cap >= spec.resamples:
         return spec.resamples, []
     return int(cap), [f"{metric.name} caps its resamples at {cap} (each one is a computation of its own)"]

@@ -238,8 +238,8 @@ def test_capped_metrics_report_the_cap():
 
 @pytest.mark.parametrize("name", ["FID", "FVD", "FAD"])
 def test_frechet_resampler_equals_recomputing_on_the_resampled_features(name):
-    """Gram matrices once, then reweighed: equal to the distance recomputed on each resampled feature list
-    (the low-rank case, n <= D, that real extractors' 400..2,048-wide features are in)."""
+    """Gram matrices once, then reweighed (n <= D, the low-rank case of real extractors' 400..2,048-wide
+    features), or weighted covariances (n > D): equal to the distance recomputed on each resampled list."""
     metric = get_metric(name)
     g = np.random.default_rng(8)
     gen = g.normal(size=(24, 40))
@@ -250,6 +250,35 @@ def test_frechet_resampler_equals_recomputing_on_the_resampled_features(name):
     assert iv.method == "weights"
     for b, idx in enumerate(_draws(spec, "frechet", 24)):
         assert iv.samples[b] == pytest.approx(metric.compute(gen[idx], ref[idx]), rel=1e-9)
-    wide = g.normal(size=(50, 6)), g.normal(size=(50, 6))  # more items than dimensions: recomputed
-    iv = resample_task(metric, *wide, {}, metric.compute(*wide), IntervalSpec(resamples=10), "frechet")
+    tall = g.normal(size=(50, 6)), g.normal(0.2, 1.0, size=(50, 6))  # more items than dimensions: covariances
+    iv = resample_task(metric, *tall, {}, metric.compute(*tall), spec, "frechet")
+    assert iv.method == "weights"
+    for b, idx in enumerate(_draws(spec, "frechet", 50)):
+        assert iv.samples[b] == pytest.approx(metric.compute(tall[0][idx], tall[1][idx]), rel=1e-9)
+    unpaired = g.normal(size=(30, 6)), g.normal(size=(40, 6))
+    iv = resample_task(metric, *unpaired, {}, metric.compute(*unpaired), IntervalSpec(resamples=10), "frechet")
     assert iv.method == "recompute"
+
+
+@pytest.mark.parametrize("name", ["RMSE", "MAE", "MSE"])
+def test_pooled_errors_over_samples_of_different_sizes(name):
+    """Pooled errors over samples of different sizes are ratios of sums: resampled from per-sample sums
+    and element counts, equal to sklearn's error on the resampled samples' pooled elements."""
+    from sklearn.metrics import mean_absolute_error, mean_squared_error
+
+    g = np.random.default_rng(4)
+    refs = [g.normal(size=int(g.integers(2, 9))) for _ in range(25)]
+    preds = [r + g.normal(0, 0.5, size=r.size) for r in refs]
+    metric = get_metric(name)
+    raw = metric.compute(preds, refs)
+    spec = IntervalSpec(resamples=12, seed=6)
+    iv = resample_task(metric, preds, refs, {}, raw, spec, "pooled")
+    assert iv.method == "stats"
+    for b, idx in enumerate(_draws(spec, "pooled", 25)):
+        y, p = np.concatenate([refs[i] for i in idx]), np.concatenate([preds[i] for i in idx])
+        ref = {"MAE": mean_absolute_error(y, p), "MSE": mean_squared_error(y, p),
+               "RMSE": math.sqrt(mean_squared_error(y, p))}[name]
+        assert iv.samples[b] == pytest.approx(ref, rel=1e-12)
+    scalars = [0.5, 1.5, 2.0, 3.0], [1.0, 1.0, 2.5, 2.0]  # one element each: MAE is a mean of items
+    iv = resample_task(metric, *scalars, {}, metric.compute(*scalars), spec, "pooled")
+    assert iv.method == ("stats" if name == "RMSE" else "mean")

@@ -5,8 +5,8 @@ Fréchet distance of the resampled sets needs only inner products of features: w
 matrices G11 = X1 X1^T, G22 and G12 = X1 X2^T computed once, each resample's means, traces and
 centred cross-products follow from c, and tr sqrtm(S1 S2) is the nuclear norm of the weighted,
 centred n x n cross-product (as in ``_features._frechet_low_rank``), here over the drawn items only.
-Used when there are no more items than feature dimensions (the low-rank case, where the direct
-computation is an n x D product per resample); otherwise the metric is recomputed per resample.
+With more items than dimensions, each resample's weighted means and D x D covariances feed the
+same formula as the statistics path of the metric. Unpaired sets are recomputed per resample.
 Tested equal to recomputing the distance on the resampled feature lists (tests/test_intervals.py).
 """
 
@@ -15,6 +15,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import numpy as np
+
+MAX_RESAMPLES = 200  # each resample is an SVD (or a D x D decomposition) of its own
 
 
 def _features(values: Any) -> np.ndarray | None:
@@ -37,8 +39,10 @@ def frechet(predictions: Any, references: Any, *, extractor: Any = None) -> Call
     if extractor is not None:
         return None
     x1, x2 = _features(predictions), _features(references)
-    if x1 is None or x2 is None or x1.shape != x2.shape or x1.shape[0] > x1.shape[1]:
+    if x1 is None or x2 is None or x1.shape != x2.shape:
         return None
+    if x1.shape[0] > x1.shape[1]:
+        return _covariances(x1, x2)
     n = x1.shape[0]
     g11, g22, g12 = x1 @ x1.T, x2 @ x2.T, x1 @ x2.T
     d11, d22 = np.diag(g11).copy(), np.diag(g22).copy()
@@ -63,4 +67,24 @@ def frechet(predictions: Any, references: Any, *, extractor: Any = None) -> Call
             out[b] = max(0.0, mu11 + mu22 - 2.0 * mu12 + tr1 + tr2 - 2.0 * trace_sqrt)
         return out
 
+    value_of.max_resamples = MAX_RESAMPLES  # type: ignore[attr-defined]
+    return value_of
+
+
+def _covariances(x1: np.ndarray, x2: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """More items than dimensions: each resample's weighted means and covariances (D x D), then the
+    distance as ``_features.frechet_from_stats`` computes it from statistics."""
+    from ._features import frechet_from_stats
+
+    def stats(x: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        m = c.sum()
+        mu = c @ x / m
+        centred = x - mu
+        return mu, (centred.T * c) @ centred / (m - 1)
+
+    def value_of(counts: np.ndarray) -> np.ndarray:
+        counts = np.atleast_2d(counts)
+        return np.array([frechet_from_stats(*stats(x1, c), *stats(x2, c)) for c in counts])
+
+    value_of.max_resamples = MAX_RESAMPLES  # type: ignore[attr-defined]
     return value_of

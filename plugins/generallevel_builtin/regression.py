@@ -26,6 +26,7 @@ from ._declare import distance
 from ._inputs import matching_samples
 
 _M = "generallevel_builtin.regression:"
+_S = "generallevel_builtin.resampling_stats:"
 KITTI_LENGTHS = (100.0, 200.0, 300.0, 400.0, 500.0, 600.0, 700.0, 800.0)
 
 
@@ -33,15 +34,19 @@ KITTI_LENGTHS = (100.0, 200.0, 300.0, 400.0, 500.0, 600.0, 700.0, 800.0)
 def register_metrics(register):
     nums = "; option reduction='pooled'|'per_sample', min_gt=None (ignore elements whose reference <= min_gt)"
     register(distance("MAE", _M + "mae", "Mean Absolute Error", reference="sklearn.metrics.mean_absolute_error",
-                      inputs="numbers (e.g. counts) per instance, or arrays per sample" + nums))
+                      inputs="numbers (e.g. counts) per instance, or arrays per sample" + nums,
+                      item_stats=_S + "mae_stats", from_stats=_S + "mae_from_stats"))
     register(distance("RMS", _M + "rms", "RMS error",
                       reference="sklearn.metrics.root_mean_squared_error over all valid pixels",
-                      inputs="depth maps or numbers; root mean squared error (paper's T=50 mapping)" + nums))
+                      inputs="depth maps or numbers; root mean squared error (paper's T=50 mapping)" + nums,
+                      item_stats=_S + "rmse_stats", from_stats=_S + "rmse_from_stats"))
     register(distance("RMSE", _M + "rmse", "Root Mean Squared Error", reference="sklearn.metrics.root_mean_squared_error",
-                      inputs="numbers or arrays; RMSE with T=5" + nums))
+                      inputs="numbers or arrays; RMSE with T=5" + nums,
+                      item_stats=_S + "rmse_stats", from_stats=_S + "rmse_from_stats"))
     register(distance("MSE", _M + "mse", "Mean Squared Error", reference="sklearn.metrics.mean_squared_error",
                       inputs="numbers or arrays (matting: alpha mattes; option scale=1.0 multiplies the "
-                      "result, e.g. 1000 for the usual matting 'MSE x 1e3')" + nums))
+                      "result, e.g. 1000 for the usual matting 'MSE x 1e3')" + nums,
+                      item_stats=_S + "mse_stats", from_stats=_S + "mse_from_stats"))
     register(distance("SAD", _M + "sad", "Sum of Absolute Differences",
                       reference="hand-computed matting SAD (sum |alpha_p - alpha_g| / 1000, mean over images)",
                       inputs="alpha mattes in [0,1], one H x W array per image (list, or an N x H x W batch); "
@@ -59,7 +64,8 @@ def register_metrics(register):
                       reference="hand-computed KITTI odometry t_rel (loop over segments with 4x4 matrix inverses)",
                       inputs="per sequence: poses N x 4 x 4, N x 3 x 4 or N x 12 (KITTI rows), or translations "
                       "N x 3 (identity rotations); KITTI translational error in percent of distance travelled; "
-                      "options lengths=(100,...,800), step=10"))
+                      "options lengths=(100,...,800), step=10",
+                      item_stats=_S + "rte_stats", from_stats=_S + "rte_from_stats"))
 
 
 # -- input handling -----------------------------------------------------------------------------

@@ -145,3 +145,76 @@ def miou_from_stats(sums: np.ndarray, *, num_classes: int | None = None, ignore_
     iou = np.where(present, inter / np.where(present, union, 1.0), 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         return 100.0 * iou.sum(axis=1) / present.sum(axis=1)
+
+
+# -- pooled regression errors: per sample [sum of the error over valid elements, valid elements] -------
+def _pooled_stats(predictions: Any, references: Any, error: Any, reduction: str, min_gt: float | None):
+    if reduction != "pooled":
+        return None  # per_sample: a mean of samples
+    from .regression import _valid, paired
+
+    f = paired(predictions, references)
+    values = error(f.pred - f.ref)
+    keep = _valid(f, min_gt)
+    sid = f.sid if keep is None else f.sid[keep]
+    values = values if keep is None else values[keep]
+    return np.stack([np.bincount(sid, weights=values, minlength=f.n),
+                     np.bincount(sid, minlength=f.n).astype(float)], axis=1)
+
+
+def _pooled(sums: np.ndarray) -> np.ndarray:
+    sums = np.atleast_2d(np.asarray(sums, dtype=float))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(sums[:, 1] > 0, sums[:, 0] / np.where(sums[:, 1] > 0, sums[:, 1], 1.0), np.nan)
+
+
+def _unless_a_mean(stats: np.ndarray | None) -> np.ndarray | None:
+    """None when every sample has the same number of valid elements: the pooled mean is then the
+    mean of the per-sample means, and the analytic interval of a mean applies."""
+    return None if stats is None or np.all(stats[:, 1] == stats[0, 1]) else stats
+
+
+def mae_stats(predictions: Any, references: Any, *, reduction: str = "pooled", min_gt: float | None = None):
+    """Pooled MAE's per-sample (sum of |error|, elements); None for per-sample means."""
+    return _unless_a_mean(_pooled_stats(predictions, references, np.abs, reduction, min_gt))
+
+
+def mae_from_stats(sums: np.ndarray, *, reduction: str = "pooled", min_gt: float | None = None) -> np.ndarray:
+    return _pooled(sums)
+
+
+def mse_stats(predictions: Any, references: Any, *, reduction: str = "pooled", min_gt: float | None = None,
+              scale: float = 1.0):
+    return _unless_a_mean(_pooled_stats(predictions, references, np.square, reduction, min_gt))
+
+
+def mse_from_stats(sums: np.ndarray, *, reduction: str = "pooled", min_gt: float | None = None,
+                   scale: float = 1.0) -> np.ndarray:
+    return float(scale) * _pooled(sums)
+
+
+def rmse_stats(predictions: Any, references: Any, *, reduction: str = "pooled", min_gt: float | None = None):
+    return _pooled_stats(predictions, references, np.square, reduction, min_gt)
+
+
+def rmse_from_stats(sums: np.ndarray, *, reduction: str = "pooled", min_gt: float | None = None) -> np.ndarray:
+    return np.sqrt(_pooled(sums))
+
+
+# -- KITTI RTE: per sequence [sum of segment errors, segments] --------------------------------------
+def rte_stats(predictions: Any, references: Any, **options: Any) -> np.ndarray | None:
+    from .regression import KITTI_LENGTHS, _sequence_errors
+
+    if not isinstance(predictions, (list, tuple)) or not isinstance(references, (list, tuple)):
+        return None
+    lengths = [float(x) for x in options.get("lengths", KITTI_LENGTHS)]
+    step = int(options.get("step", 10))
+    out = np.empty((len(predictions), 2))
+    for i, (p, r) in enumerate(zip(predictions, references)):
+        errs = _sequence_errors(p, r, f"[{i}]", lengths, step)
+        out[i] = (float(errs.sum()), float(errs.size))
+    return out
+
+
+def rte_from_stats(sums: np.ndarray, **options: Any) -> np.ndarray:
+    return 100.0 * _pooled(sums)
