@@ -133,6 +133,16 @@ def _name_version(info_dir: str) -> tuple[str, str] | None:
     return found["name"], found["version"]
 
 
+# Finders that search sys.path the way the standard PathFinder does, so they find nothing it misses:
+# the importlib_metadata backport's (dask and others import it, and it adds itself to sys.meta_path).
+_SAME_AS_PATHFINDER = {"importlib_metadata.MetadataPathFinder"}
+
+
+def _finder_name(finder: Any) -> str:
+    cls = finder if isinstance(finder, type) else type(finder)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
 def _scan_entry_points(group: str, paths: Iterable[Any] | None = None) -> list[FoundEntryPoint] | None:
     """The entry points of ``group`` as ``importlib.metadata.entry_points(group=group)`` finds them,
     or None when this layout needs importlib.metadata itself (a zip or egg on the path, another
@@ -140,7 +150,8 @@ def _scan_entry_points(group: str, paths: Iterable[Any] | None = None) -> list[F
     from importlib.machinery import PathFinder
 
     for finder in sys.meta_path:
-        if finder is not PathFinder and getattr(finder, "find_distributions", None) is not None:
+        if finder is not PathFinder and getattr(finder, "find_distributions", None) is not None \
+                and _finder_name(finder) not in _SAME_AS_PATHFINDER:
             return None
     seen: set[str] = set()
     found: list[FoundEntryPoint] = []

@@ -98,3 +98,25 @@ def test_comments_sections_and_spaces_read_as_importlib_reads_them(tmp_path, mon
     monkeypatch.syspath_prepend(str(tmp_path))
     assert _fast() == _reference()
     assert ("a", "json : dumps", "Gl-Odd.Name  ", "2.0rc1") in _fast()
+
+
+def test_other_distribution_finders(monkeypatch):
+    """A finder that may find distributions elsewhere hands over to importlib.metadata; the
+    importlib_metadata backport's path finder (imported by dask) searches the same path."""
+
+    class Elsewhere:
+        @staticmethod
+        def find_spec(*args, **kwargs):
+            return None
+
+        @staticmethod
+        def find_distributions(*args, **kwargs):
+            return iter(())
+
+    monkeypatch.setattr(sys, "meta_path", [*sys.meta_path, Elsewhere()])
+    assert _scan_entry_points(ENTRY_POINT_GROUP) is None
+    monkeypatch.setattr(sys, "meta_path", sys.meta_path[:-1])
+    importlib_metadata = pytest.importorskip("importlib_metadata")
+    monkeypatch.setattr(sys, "meta_path", [*sys.meta_path, importlib_metadata.MetadataPathFinder])
+    assert _fast() == _reference()
+

@@ -219,13 +219,14 @@ class AppState:
 
         while True:
             with self._refresh_lock:
-                target = self._refresh_target
+                target, served = self._refresh_target, self._db_version
             try:
                 warm_boards(self, (self._local_version, target))
             except Exception:  # noqa: BLE001 - the next request builds them instead
                 log.exception("building the boards in the background failed")
             with self._refresh_lock:
-                self._db_version = target
+                if self._db_version == served:  # else a local result moved it meanwhile: keep that
+                    self._db_version = target
                 if self._refresh_target == target:
                     self._refresh_target = None
                     return
