@@ -181,12 +181,35 @@ def _sentence_bleu1(predictions: Any, references: Any, tokenize: Any, smoothing:
         raise MissingDependencyError("sentence-level BLEU needs nltk: pip install nltk") from None
     smooth = getattr(SmoothingFunction(), f"method{smoothing}")
     tok = word_tokenizer(tokenize)
+    one = _unigram_sentence_bleu if smoothing in _P1_KEPT else \
+        (lambda ref, hyp: sentence_bleu([ref], hyp, weights=(1, 0, 0, 0), smoothing_function=smooth))
     total = 0.0
     for pred, group in zip(preds, refs):
         hyp = tok(pred)
-        total += max(sentence_bleu([tok(r)], hyp, weights=(1, 0, 0, 0), smoothing_function=smooth)
-                     for r in group)
+        total += max(one(tok(r), hyp) for r in group)
     return _at_most_100(100.0 * total / len(preds))
+
+
+# nltk smoothing methods that leave a non-zero unigram precision as it is and neither warn nor raise:
+# with weights (1, 0, 0, 0) the other orders then only add 0 * log(p_n) (or are skipped), so the score
+# is the brevity penalty times exp(log(p_1)).
+_P1_KEPT = (1, 2, 3, 4)
+
+
+def _unigram_sentence_bleu(ref: list[str], hyp: list[str]) -> float:
+    """``nltk sentence_bleu([ref], hyp, weights=(1, 0, 0, 0), smoothing_function=method1..4)``, the
+    same float (tests/metrics/test_text.py compares them): clipped unigram matches over
+    max(1, len(hyp)), nltk's brevity penalty, and its exp(fsum(log)) of that precision."""
+    ref_counts = Counter(ref)
+    matches = 0
+    for token, n in Counter(hyp).items():
+        m = ref_counts[token]
+        matches += n if n < m else m
+    if matches == 0:
+        return 0
+    hyp_len, ref_len = len(hyp), len(ref)
+    bp = 1 if hyp_len > ref_len else math.exp(1 - ref_len / hyp_len)
+    return bp * math.exp(math.fsum([math.log(matches / max(1, hyp_len))]))
 
 
 def bleu4(predictions: Any, references: Any, *, tokenize: str = "13a") -> float:

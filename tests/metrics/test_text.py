@@ -428,3 +428,34 @@ def test_identical_predictions_score_100():
     for name in ["BLEU-1", "BLEU-4", "ROUGE-1", "ROUGE-L", "ANLS"]:
         assert compute(name, preds, preds) == 100.0, name
         assert compute(name, tuple(preds), [[p, "unrelated words here"] for p in preds]) == 100.0, name
+
+
+@pytest.mark.parametrize("smoothing", [1, 2, 3, 4])
+def test_unigram_sentence_bleu_is_nltk_sentence_bleu(smoothing):
+    """The unigram shortcut against nltk's own sentence_bleu, float for float, on random token lists:
+    empty, 1-token, shorter and longer than the reference, no overlap, repeated tokens."""
+    from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
+
+    smooth = getattr(SmoothingFunction(), f"method{smoothing}")
+    rng = random.Random(30 + smoothing)
+    vocab = ["a", "b", "c", "d", "e", "f", "g", "h"]
+    cases = [([], ["a"]), (["a"], []), (["a"], ["a"]), (["a"], ["b"]), (["a", "a", "a"], ["a"])]
+    for _ in range(3000):
+        cases.append(([rng.choice(vocab) for _ in range(rng.randint(0, 25))],
+                      [rng.choice(vocab[: rng.randint(1, 8)]) for _ in range(rng.randint(0, 25))]))
+    for ref, hyp in cases:
+        want = sentence_bleu([ref], hyp, weights=(1, 0, 0, 0), smoothing_function=smooth)
+        got = text._unigram_sentence_bleu(ref, hyp)
+        assert got == want and type(got) is type(want), (ref, hyp, got, want)
+
+
+def test_sentence_bleu1_metric_equals_the_nltk_loop():
+    from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
+
+    preds, refs = corpus(40, n=200, max_refs=3)
+    groups = [[r] if isinstance(r, str) else r for r in refs]
+    tok = _text_utils.word_tokenizer("nltk")
+    smooth = SmoothingFunction().method4
+    want = 100.0 * sum(max(sentence_bleu([tok(r)], tok(p), weights=(1, 0, 0, 0), smoothing_function=smooth)
+                           for r in g) for p, g in zip(preds, groups)) / len(preds)
+    assert compute("BLEU-1", preds, refs, sentence=True, smoothing=4) == min(want, 100.0)
