@@ -4,7 +4,8 @@
 
 Runs every task folder in this process, one after the other, through the same steps as
 ``generallevel.evaluate.evaluate_folder`` (read annotation.json, read prediction.json, join by id,
-adapt, compute) and times each step; prints the totals per metric, slowest first. This is the
+adapt: the annotation type's conventions, else the default adapter with the folder's media files
+decoded, compute with one BLAS thread) and times each step; prints the totals per metric, slowest first. This is the
 profile behind the full-scale figures in benchmarks/run.py.
 """
 
@@ -28,6 +29,8 @@ def profile(dataset: str | Path, predictions: str | Path) -> tuple[dict[str, dic
     """
     from generallevel.evaluate import TaskResult, _join, _one_thread, _pairs, _resolve_task
     from generallevel.adapters import adapt
+    from generallevel.media_adapter import DROP, file_context
+    from generallevel.typed_adapter import type_for, typed_adapt
     from generallevel.plugins import get_registry
     from generallevel.readers.benchfolder import ANNOTATION, read_annotation, read_predictions
 
@@ -59,9 +62,17 @@ def profile(dataset: str | Path, predictions: str | Path) -> tuple[dict[str, dic
             preds = read_predictions(pred)
             t2 = time.perf_counter()
             aligned = _join(ann["data"], preds, TaskResult(folder.rel, "failed"))
-            p, r, opts = adapt(task, ann["data"], aligned)
+            # as evaluate's _evaluate_into: a declared annotation type's conventions, else the
+            # default adapter with the task folder's media files
+            atype = type_for(task, ann.get("type"), reg.metrics, reg.types)
+            if atype is not None:
+                typed = typed_adapt(atype, task, reg.metrics, reg.types, ann["data"], aligned, False)
+                p, r, options = typed.predictions, typed.references, typed.options
+            else:
+                p, r, opts = adapt(task, ann["data"], aligned, file_context(folder, pred, None))
+                options = {k: v for k, v in {**task.metric_options, **opts}.items() if v is not DROP}
             t3 = time.perf_counter()
-            reg.metrics.get(task.metric).compute(p, r, **{**getattr(task, "metric_options", {}), **opts})
+            reg.metrics.get(task.metric).compute(p, r, **options)
             t4 = time.perf_counter()
         except Exception as e:  # noqa: BLE001
             failures.append(f"{folder.rel} ({task.metric}): {str(e)[:200]}")
