@@ -36,7 +36,8 @@ def register_metrics(register):
     register(percent("mAP", _M + "mean_average_precision", "mean AP", reference=coco,
                      inputs=boxes + "; COCO mAP over IoU .50:.95 and categories (option iou_thresholds); "
                      "matching='center-distance': nuScenes detection mAP (per sample boxes with translation, "
-                     "detection_name, detection_score; thresholds 0.5/1/2/4 m)", resampler=_R + "mean_average_precision", max_resamples=200))
+                     "detection_name, detection_score; thresholds 0.5/1/2/4 m)", resampler=_R + "mean_average_precision",
+                     max_resamples=100))
     register(percent("AP@10", _M + "ap10", "AP10", "mAP@10", reference=coco + " with iouThrs=[0.10]",
                      inputs=boxes + "; AP at IoU threshold 0.10 (101-point interpolation)", resampler=_R + "ap10"))
     register(percent("AP@50", _M + "ap50", "AP50", "mAP@50", "mAP50", "AP@0.5", reference=coco,

@@ -52,7 +52,7 @@ def register_metrics(register):
     register(percent("PQ", _M + "panoptic_quality", "Panoptic Quality", reference="torchmetrics PanopticQuality",
                      inputs="panoptic maps (H x W x 2: category, instance id) per image: one array, a B x H x W x 2 "
                      "batch or a list; options things, stuffs (category ids, required), "
-                     "allow_unknown_preds_category=False; reference categories outside both are void", max_resamples=200))
+                     "allow_unknown_preds_category=False; reference categories outside both are void", max_resamples=100))
     register(percent("S-measure", _M + "s_measure", "Structure measure", "S_alpha",
                      reference="hand-computed Fan et al. 2017 structure measure (alpha=0.5)",
                      inputs="predictions: saliency maps in [0,1] (min-max normalise first, as the official "

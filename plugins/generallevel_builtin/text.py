@@ -45,13 +45,13 @@ def register_metrics(register):
                     reference="pycocoevalcap Cider",
                     inputs=txt + "; CIDEr-D x 100 (pycocoevalcap's 0..10 scale times 100; can exceed 100, the "
                     "task score is clipped at 100); option tokenize='coco' (lowercase, strip punctuation) | "
-                    "'none' (already tokenised) | callable", max_resamples=200))
+                    "'none' (already tokenised) | callable", max_resamples=100))
     register(percent("ANLS", _M + "anls", "Average Normalized Levenshtein Similarity",
                      reference="hand-computed ANLS (threshold 0.5) with Levenshtein distance",
                      inputs=txt + "; DocVQA ANLS, max over references; option threshold=0.5"))
     register(percent("CodeBLEU", _M + "codebleu", "Code BLEU", reference="codebleu.calc_codebleu",
                      inputs=txt + "; options lang='python', weights=(0.25, 0.25, 0.25, 0.25); "
-                     "needs codebleu and tree-sitter-python==0.21.0", max_resamples=50))
+                     "needs codebleu and tree-sitter-python==0.21.0", max_resamples=25))
     register(percent("GPT-Score", _M + "judged_score", "GPT Score", "Judge Score",
                      reference="hand-computed mean of judged scores rescaled to 0..100",
                      inputs="predictions: judge scores per instance (references ignored, may be None); "
