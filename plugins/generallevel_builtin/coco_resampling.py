@@ -91,10 +91,23 @@ def _category_sum(w: np.ndarray, n_pos: np.ndarray, tp_at: list, ign_at: list, e
         rc = tp / n_pos[:, None]
         pr = tp / (fp + tp + eps)
         pr = np.maximum.accumulate(pr[:, ::-1], axis=1)[:, ::-1]
-        for i in range(len(w)):
-            inds = np.searchsorted(rc[i], REC_THRS, side="left")
-            out[i] += pr[i, inds[inds < len(tp_pos)]].sum()
+        out += _at_recall_points(rc, pr)
     return out
+
+
+def _at_recall_points(rc: np.ndarray, pr: np.ndarray) -> np.ndarray:
+    """Per row, the sum over COCO's 101 recall points r of pr at ``searchsorted(rc, r, 'left')`` (0
+    past the end), for every row at once and with the same float comparisons: rc_j < r_m exactly
+    when k_j <= m, k_j being the number of recall points <= rc_j, so the position for r_m is the
+    number of j with k_j <= m (a cumulative histogram of k per row)."""
+    rows, n = rc.shape
+    R = len(REC_THRS)
+    k = np.searchsorted(REC_THRS, rc.ravel(), side="right").reshape(rows, n)
+    hist = np.bincount((k + (R + 1) * np.arange(rows)[:, None]).ravel(), minlength=rows * (R + 1))
+    pos = np.cumsum(hist.reshape(rows, R + 1), axis=1)[:, :R]
+    inside = pos < n
+    picked = np.take_along_axis(pr, np.minimum(pos, n - 1), axis=1)
+    return np.where(inside, picked, 0.0).sum(axis=1)
 
 
 def average_precision(predictions: Any, references: Any, *, iou_thresholds: Any = None, **options: Any):
