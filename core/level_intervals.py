@@ -60,3 +60,41 @@ def level_intervals(results: Sequence[Any], report: ScoreReport, spec: IntervalS
             "level_probability": probability,
             "level_probability_assigned": probability[str(report.level)],
             "tasks_resampled": resampled, "tasks_fixed": scored - resampled}
+
+
+def compare(a: Any, b: Any, registry: Any = None) -> dict:
+    """A paired comparison of two models evaluated with ``ci=True`` on the same dataset and seed.
+
+    Each task's resamples are drawn from a generator seeded by (seed, task id), so two models scored
+    on the same instances with the same seed share every draw: resample b of model A and resample b of
+    model B hold the same instances, and their Level differences are paired. Returns, per S_k, the
+    95 % interval of S_k(A) - S_k(B) and the probability that A's S_k is higher, plus the probability
+    that A's Level is higher, equal and lower. Raises InputError when the runs cannot be paired.
+    """
+    from .errors import InputError
+
+    for name, r in (("first", a), ("second", b)):
+        if getattr(r, "intervals", None) is None:
+            raise InputError(f"compare: the {name} result has no intervals; evaluate both with ci=True")
+    keys = ("resamples", "seed", "confidence")
+    if any(a.intervals[k] != b.intervals[k] for k in keys):
+        raise InputError("compare: the two results were resampled differently "
+                         f"({', '.join(f'{k} {a.intervals[k]} vs {b.intervals[k]}' for k in keys)}); "
+                         "use the same --resamples and --seed")
+    items_a = {t.task_id: t.interval.items for t in a.tasks if t.interval is not None}
+    items_b = {t.task_id: t.interval.items for t in b.tasks if t.interval is not None}
+    differ = sorted(k for k in items_a.keys() & items_b.keys() if items_a[k] != items_b[k])
+    if differ:
+        raise InputError(f"compare: task(s) {differ[:5]} have different numbers of instances in the two runs, "
+                         "so their resamples cannot be paired")
+    spec = IntervalSpec(a.intervals["resamples"], a.intervals["seed"], a.intervals["confidence"])
+    _, la = resampled_levels(a.tasks, a.report, spec, registry)
+    _, lb = resampled_levels(b.tasks, b.report, spec, registry)
+    out: dict[str, Any] = {"resamples": spec.resamples, "seed": spec.seed, "paired_tasks": len(items_a.keys() & items_b.keys())}
+    for key, x, y in (("level2", la.s2, lb.s2), ("level3", la.s3, lb.s3), ("level4", la.s4, lb.s4),
+                      ("level5", la.s5, lb.s5)):
+        diff = np.asarray(x) - np.asarray(y)
+        out[key] = {"difference": list(_quantiles(diff, spec.confidence)), "p_higher": float(np.mean(diff > 0))}
+    out["level"] = {"p_higher": float(np.mean(la.level > lb.level)), "p_equal": float(np.mean(la.level == lb.level)),
+                    "p_lower": float(np.mean(la.level < lb.level))}
+    return out

@@ -105,3 +105,38 @@ def test_fragile_wins_are_the_wins_below_the_threshold(demo_ci):
     fragile = demo_ci.fragile_wins()
     expected = [t for t in demo_ci.tasks if t.win and t.interval_info and t.interval_info["p_win"] < 0.9]
     assert fragile == expected and fragile  # the demo's 6-item tasks won by a hair are fragile
+
+
+def test_paired_comparison_of_two_models(demo_ci, tmp_path):
+    """Two runs on the same instances with the same seed share every draw: comparing a model with itself
+    gives zero differences, and a worse copy (one task's predictions spoiled) is lower in every resample
+    where that task decides."""
+    from generallevel.errors import InputError
+    from generallevel.level_intervals import compare
+
+    same = compare(demo_ci, evaluate_demo(jobs=1, ci=True, resamples=200, seed=5))
+    assert all(same[k]["difference"] == [0.0, 0.0] and same[k]["p_higher"] == 0.0 for k in
+               ("level2", "level3", "level4", "level5"))
+    assert same["level"]["p_equal"] == 1.0
+    import shutil
+
+    from generallevel.evaluate import DEMO_DATASET, DEMO_PREDICTIONS, evaluate
+
+    worse = tmp_path / "worse"
+    shutil.copytree(DEMO_PREDICTIONS, worse)
+    pred = next(worse.rglob("Human_Action_Recognition/prediction.json"))
+    doc = json.loads(pred.read_text(encoding="utf-8"))
+    rows = doc["data"] if isinstance(doc, dict) else doc
+    for row in rows:
+        row["prediction"] = "certainly not an answer"
+    pred.write_text(json.dumps(doc), encoding="utf-8")
+    spoiled = evaluate(DEMO_DATASET, worse, "worse", jobs=1, ci=True, resamples=200, seed=5)
+    res = compare(demo_ci, spoiled)
+    # the spoiled task's accuracy is 0 in every resample; the original's is 0 only when all 6 draws
+    # hit its one wrong answer ((1/6)^6 of resamples)
+    assert res["level2"]["p_higher"] >= 0.99 and res["level2"]["difference"][0] > 0
+    assert res["paired_tasks"] == demo_ci.intervals["tasks_resampled"]
+    with pytest.raises(InputError, match="resampled differently"):
+        compare(demo_ci, evaluate_demo(jobs=1, ci=True, resamples=200, seed=6))
+    with pytest.raises(InputError, match="no intervals"):
+        compare(demo_ci, evaluate_demo(jobs=1))
