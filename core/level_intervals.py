@@ -90,7 +90,8 @@ def compare(a: Any, b: Any, registry: Any = None) -> dict:
     spec = IntervalSpec(a.intervals["resamples"], a.intervals["seed"], a.intervals["confidence"])
     _, la = resampled_levels(a.tasks, a.report, spec, registry)
     _, lb = resampled_levels(b.tasks, b.report, spec, registry)
-    out: dict[str, Any] = {"resamples": spec.resamples, "seed": spec.seed, "paired_tasks": len(items_a.keys() & items_b.keys())}
+    out: dict[str, Any] = {"resamples": spec.resamples, "seed": spec.seed,
+                           "paired_tasks": len(items_a.keys() & items_b.keys())}
     for key, x, y in (("level2", la.s2, lb.s2), ("level3", la.s3, lb.s3), ("level4", la.s4, lb.s4),
                       ("level5", la.s5, lb.s5)):
         diff = np.asarray(x) - np.asarray(y)
