@@ -10,7 +10,8 @@ hands such items here:
 * ``features``: files are decoded to the samples of the metric's extractor (images, videos, mono
   audio at the extractor's rate, points) and embedded by it, in batches; text references (the
   prompt, for CLIP-T/CLAP) go through a text extractor; the metric receives feature matrices;
-* ``scores``: files are decoded and scored by the metric's predictor (MUSIQ, aesthetic).
+* ``scores``: files are decoded and scored by the metric's predictor (MUSIQ, aesthetic; DynamicDegree's
+  ``raft-large`` gives each video 1 or 0 by VBench's rule).
 
 Paths are relative to the JSON file that names them and must stay inside the dataset or
 predictions tree (:class:`generallevel.media.MediaRoots`). Every item is decoded on its own; the
@@ -104,6 +105,7 @@ NEEDS: dict[str, Need] = {name_key(k): v for k, v in {
     "DINO-I": Need("features"), "CLIP-Style": Need("features"), "Style-CLAP": Need("features"),
     "CLIP-T": Need("features", text_refs=True), "CLAP": Need("features", text_refs=True),
     "MUSIQ": Need("scores", references=False), "AestheticScore": Need("scores", references=False),
+    "DynamicDegree": Need("scores", references=False),  # raft-large: per video 1/0 (VBench's rule)
 }.items()}
 
 

@@ -181,6 +181,74 @@ def test_raft_missing_weights_and_small_frames(raft_home, tmp_path, monkeypatch)
         raft([_clip(2, 64, 200, fps=8.0)])
 
 
+def test_dynamic_degree_takes_per_video_decisions():
+    from generallevel import InputError
+
+    dd = gl.get_metric("DynamicDegree")
+    assert dd.compute([1.0, 0.0, 0.0, 1.0], None) == 50.0
+    assert dd.compute([True, False, False], None) == pytest.approx(100.0 / 3)
+    assert dd.compute(np.array([0.25, 0.75]), None) == 50.0  # scores in [0, 1] average the same way
+    with pytest.raises(InputError, match=r"\[0, 1\]"):
+        dd.compute([0.0, 2.0], None)
+    with pytest.raises(InputError, match="decisions, so threshold cannot apply"):
+        dd.compute([1.0, 0.0], None, threshold=2.0)
+    with pytest.raises(InputError, match="fps, min_count cannot apply"):
+        dd.compute([1.0], None, fps=16.0, min_count=1)
+    flow = np.zeros((2, 20, 20, 2))  # flows still read as flows: all still -> static
+    assert dd.compute([flow], None) == 0.0
+
+
+def _write_mp4(path, frames, fps):
+    av = pytest.importorskip("av")
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = frames.shape[2], frames.shape[1], "yuv420p"
+        for f in frames:
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format="rgb24")))
+        out.mux(stream.encode())
+
+
+def test_dynamic_degree_task_scored_from_video_files_through_raft(raft_home, tmp_path, monkeypatch):
+    """evaluate: a DynamicDegree task whose predictions are MP4/GIF files goes through raft-large
+    (weights and updates from the extractor options); without weights it fails with the fetch command."""
+    import json
+
+    PIL = pytest.importorskip("PIL.Image")
+    from generallevel.evaluate import evaluate
+    from generallevel.media import VideoSpec, decode
+
+    bench, preds = tmp_path / "bench", tmp_path / "preds"
+    rel = "video/generation/Dynamic_Video_Generation"
+    (bench / rel).mkdir(parents=True)
+    (preds / rel / "videos").mkdir(parents=True)
+    mp4 = np.asarray(_clip(3, 128, 136, fps=None, seed=1))
+    _write_mp4(preds / rel / "videos" / "0.mp4", mp4, 8)  # 3 frames at 8 fps: 2 pairs, 1 needed
+    gif = np.asarray(_clip(2, 128, 128, fps=None, seed=2))  # 50 fps (20 ms): every 6th frame -> static
+    PIL.fromarray(gif[0]).save(preds / rel / "videos" / "1.gif", save_all=True, append_images=[PIL.fromarray(gif[1])],
+                               duration=20, loop=0)
+    records = [{"id": str(i), "input": {"prompt": f"a moving scene {i}"}, "output": {}} for i in range(2)]
+    (bench / rel / "annotation.json").write_text(json.dumps({"task": "Dynamic Video Generation", "data": records}))
+    (preds / rel / "prediction.json").write_text(json.dumps(
+        [{"id": "0", "prediction": "videos/0.mp4"}, {"id": "1", "prediction": "videos/1.gif"}]))
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "no_weights"))
+    options = {"raft-large": {"weights": raft_home[1]["weights"], "updates": 1}}
+    task = evaluate(bench, preds, model="m", jobs=1, extractor_options=options).tasks[0]
+    assert task.task_id == "dynamic-video-generation" and task.status == "scored", task.error
+    # by hand: the decoded clips through the same network and VBench's rule
+    raft = gl.get_extractor("raft-large").load(weights=raft_home[1]["weights"], updates=1)
+    videos = [decode(preds / rel / "videos" / n, VideoSpec()) for n in ("0.mp4", "1.gif")]
+    assert videos[0].fps == 8.0 and videos[1].fps == pytest.approx(50.0)
+    peaks, thres, need = raft.peaks(videos[0])
+    assert len(peaks) == 2 and (thres, need) == (6.0 * 128 / 256, 1)
+    flag = float(sum(p > thres for p in peaks) >= need)
+    assert raft.peaks(videos[1])[0] == []  # one sampled frame: no pair, static
+    assert task.raw == 100.0 * np.mean([flag, 0.0])
+    assert any("raft-large" in note for note in task.notes), task.notes
+    _reset_builds()
+    missing = evaluate(bench, preds, model="m", jobs=1).tasks[0]
+    assert missing.status == "failed" and "generallevel extractors fetch raft-large" in missing.error, missing.error
+
+
 # -- VBench dimensions (I2V-Composite) ----------------------------------------------------------------
 def test_vbench_consistency_rule_by_hand():
     from generallevel_builtin.vbench_dimensions import consistency

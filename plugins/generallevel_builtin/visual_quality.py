@@ -68,7 +68,8 @@ def register_metrics(register):
     register(percent("DynamicDegree", _M + "dynamic_degree", "Optical Flow Score",
                      reference="hand-computed share of videos whose top-5% flow magnitude exceeds a threshold",
                      inputs="predictions: per video optical flows F x H x W x 2 (or F x 2 x H x W) between consecutive "
-                            "frames; options threshold (px), fps, min_count (VBench defaults)"))
+                            "frames, options threshold (px), fps, min_count (VBench defaults); or per video decisions "
+                            "(0/1, booleans) or scores in [0, 1], e.g. from the raft-large extractor (video files)"))
 
 
 # Values per float64 work block in PSNR (~32 MB), and images per MS-SSIM batch.
@@ -468,18 +469,43 @@ def _flow_peaks(flow: np.ndarray, i: int) -> tuple[np.ndarray, int, int]:
     return top.mean(axis=1), h, w
 
 
+def _decisions(predictions: Any) -> np.ndarray | None:
+    """Per-video decisions or scores in [0, 1] (a flat list of numbers/booleans, or a 1-D array), or
+    None when ``predictions`` are something else (flows)."""
+    values = to_numpy(predictions)
+    if isinstance(values, np.ndarray):
+        if values.dtype == object or values.ndim != 1:
+            return None
+    elif not (isinstance(values, (list, tuple)) and values
+              and all(isinstance(v, (bool, int, float, np.bool_, np.integer, np.floating)) for v in values)):
+        return None
+    return _unit_scores(values, "DynamicDegree per-video decisions")
+
+
 def dynamic_degree(predictions: Any, references: Any = None, *, threshold: float | None = None,
-                   fps: float = 8.0, min_count: int | None = None) -> float:
+                   fps: float | None = None, min_count: int | None = None) -> float:
     """VBench dynamic degree: 100 x share of videos whose optical flow says "moving".
 
     Per video (a list of F flow fields F x H x W x 2 between consecutive frames, e.g. RAFT output):
     each flow's score is the mean of its top 5 % magnitudes; the video is dynamic when at least
     ``min_count`` scores exceed ``threshold``. Defaults follow VBench: threshold =
-    max(1, 8/fps) * 6 * min(H, W) / 256 pixels and min_count = round(4 * (F + 1) / 16).
+    max(1, 8/fps) * 6 * min(H, W) / 256 pixels (fps 8 when not given) and min_count =
+    round(4 * (F + 1) / 16).
+
+    ``predictions`` may instead be per-video decisions (1/0, booleans) or scores in [0, 1], as the
+    ``raft-large`` extractor returns from video files (it applies the same rule to its own flows);
+    the result is 100 x their mean, and the flow options must not be given.
     """
+    decisions = _decisions(predictions)
+    if decisions is not None:
+        given = [k for k, v in (("threshold", threshold), ("fps", fps), ("min_count", min_count)) if v is not None]
+        if given:
+            raise InputError(f"DynamicDegree: predictions are per-video decisions, so {', '.join(given)} cannot "
+                             "apply (they set the rule that turns flows into decisions)")
+        return float(100.0 * np.mean(decisions))
     if threshold is not None:
         threshold = _positive(threshold, "threshold", "DynamicDegree", allow_zero=True)
-    fps = _positive(fps, "fps", "DynamicDegree")
+    fps = _positive(8.0 if fps is None else fps, "fps", "DynamicDegree")
     if min_count is not None and (isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer))
                                   or min_count < 0):
         raise InputError(f"DynamicDegree: min_count must be a non-negative integer, got {min_count!r}")
