@@ -90,6 +90,7 @@ _unit = lambda task, media: MapSpec()  # noqa: E731
 _labels = lambda task, media: LabelSpec()  # noqa: E731
 _binary = lambda task, media: LabelSpec(binary=True)  # noqa: E731
 _flow = lambda task, media: FlowSpec()  # noqa: E731
+_sparse_flow = lambda task, media: FlowSpec(invalid="nan")  # noqa: E731 - KITTI references: NaN = invalid, EPE skips
 _points = lambda task, media: PointsSpec(media.get("mesh_points"))  # noqa: E731
 _video = lambda task, media: VideoSpec(media.get("frames"))  # noqa: E731
 
@@ -99,7 +100,7 @@ NEEDS: dict[str, Need] = {name_key(k): v for k, v in {
     "S-measure": Need("arrays", _unit, _binary, per_image=True), "SAD": Need("arrays", _unit, _unit, per_image=True),
     "MSE": Need("arrays", _unit, _unit), "MAE": Need("arrays", _unit, _unit), "RMSE": Need("arrays", _unit, _unit),
     "RMS": Need("arrays", _depth, _depth), "AbsRel": Need("arrays", _depth, _depth),
-    "EPE": Need("arrays", _flow, _flow), "CD": Need("arrays", _points, _points),
+    "EPE": Need("arrays", _flow, _sparse_flow), "CD": Need("arrays", _points, _points),
     "TemporalFlickering": Need("arrays", _video, None, references=False),
     "FID": Need("features"), "FVD": Need("features"), "FAD": Need("features"), "CLIP-I": Need("features"),
     "DINO-I": Need("features"), "CLIP-Style": Need("features"), "Style-CLAP": Need("features"),

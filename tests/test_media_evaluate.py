@@ -204,6 +204,38 @@ def test_optical_flow_from_flo_files(tree):
     assert t.raw == pytest.approx(np.mean(per_sample), rel=1e-6)
 
 
+def test_epe_from_kitti_pngs_skips_invalid_reference_pixels(tree):
+    """KITTI flow PNG references with invalid pixels are read with invalid="nan", and EPE averages
+    the valid pixels only; an invalid pixel in a prediction still fails its item."""
+    from generallevel.media.arrays import write_kitti_flow
+
+    rel = "video/comprehension/Optical_Flow_in_Complex_Scene_Estimation"
+    b, p = tree.bench / rel, tree.preds / rel
+    (b / "flow").mkdir(parents=True)
+    (p / "flow").mkdir(parents=True)
+    gts = [np.zeros((2, 3, 2)), np.zeros((1, 2, 2))]
+    valid = [np.array([[1, 1, 0], [0, 1, 1]], bool), np.array([[1, 0]], bool)]
+    outs = [np.zeros((2, 3, 2)), np.zeros((1, 2, 2))]
+    outs[0][0, 0] = (3.0, 4.0)   # error 5 (valid)
+    outs[0][0, 2] = (100.0, 0.0)  # invalid in the reference: not counted
+    outs[0][1, 2] = (0.0, 1.0)   # error 1 (valid)
+    outs[1][0, 0] = (6.0, 8.0)   # error 10 (valid)
+    outs[1][0, 1] = (50.0, 50.0)  # invalid: not counted
+    for i in range(2):
+        write_kitti_flow(b / "flow" / f"{i}.png", gts[i], valid[i])
+        write_kitti_flow(p / "flow" / f"{i}.png", outs[i])
+    tree.task(rel, "Optical Flow in Complex Scene Estimation",
+              [{"id": str(i), "input": {}, "output": {"flow": f"flow/{i}.png"}} for i in range(2)],
+              {str(i): f"flow/{i}.png" for i in range(2)})
+    t = tree.run()["optical-flow-in-complex-scene-estimation"]
+    assert t.status == "scored", t.error
+    # the registry's reduction=per_sample: image 0 (5 + 0 + 1 + 0) / 4 valid pixels, image 1 10 / 1
+    assert t.raw == pytest.approx((6 / 4 + 10 / 1) / 2)
+    write_kitti_flow(p / "flow" / "1.png", outs[1], valid[1])  # a prediction with invalid pixels
+    t = tree.run()["optical-flow-in-complex-scene-estimation"]
+    assert t.status == "failed" and "'1' (prediction)" in t.error and "marked invalid" in t.error, t.error
+
+
 # -- generation tasks: features through an extractor ----------------------------------------------
 def colour_stats(images):
     """A toy image extractor: per-channel mean and standard deviation (6-D)."""

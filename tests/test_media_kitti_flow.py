@@ -75,3 +75,17 @@ def test_kitti_png_round_trip_and_refusals(tmp_path):
         decode(tmp_path / "x.jpg", FlowSpec())
     with pytest.raises(InputError, match="invalid must be one of"):
         FlowSpec(invalid="ignore")
+
+
+def test_nan_in_a_float_flow_file_is_the_invalid_marker_only_when_asked(tmp_path):
+    flow = np.ones((2, 3, 2), np.float32)
+    flow[0, 1] = np.nan
+    np.save(tmp_path / "f.npy", flow)
+    with pytest.raises(MediaError, match=r"f\.npy.*NaN or infinite"):
+        decode(tmp_path / "f.npy", FlowSpec())
+    got = decode(tmp_path / "f.npy", FlowSpec(invalid="nan"))
+    assert np.isnan(got[0, 1]).all() and np.isnan(got).sum() == 2
+    flow[0, 1] = np.inf
+    np.save(tmp_path / "g.npy", flow)
+    with pytest.raises(MediaError, match="NaN or infinite"):
+        decode(tmp_path / "g.npy", FlowSpec(invalid="nan"))

@@ -127,6 +127,8 @@ def decode_flow(path: Path, spec: FlowSpec) -> np.ndarray:
     if flow.ndim != 3 or flow.shape[-1] != 2 or flow.dtype.kind not in "if":
         raise MediaError(path, f"expected {spec.describe()}, got {flow.dtype} {flow.shape}")
     flow = flow.astype(np.float32)
+    if spec.invalid == "nan" and not np.isinf(flow).any():
+        return flow  # NaN marks invalid pixels, as a KITTI PNG's do when read this way
     if not np.isfinite(flow).all():
         raise MediaError(path, "holds NaN or infinite flow vectors (mark invalid pixels in the reference instead)")
     return flow

@@ -89,7 +89,8 @@ class FlowSpec:
 
     ``invalid``: what a KITTI PNG's invalid pixels (third channel 0) become: ``"refuse"`` (a
     MediaError naming how many; the default, since a metric would count them as zero motion),
-    ``"nan"`` (for consumers that mask NaN) or ``"zero"``.
+    ``"nan"`` (for consumers that mask NaN; NaN in a ``.flo``/``.npy`` file is then kept as the same
+    marker) or ``"zero"``.
     """
 
     invalid: str = "refuse"

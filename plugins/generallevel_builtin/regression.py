@@ -59,7 +59,8 @@ def register_metrics(register):
                       "reference first (General-Bench video depth: align='scale_shift', depth_range=(0.001, 80), "
                       "reduction='per_sample')"))
     register(distance("EPE", _M + "epe", "End-Point Error", reference="hand-computed mean L2 norm of flow difference",
-                      inputs="optical flows H x W x 2 per sample (list, or an N x H x W x 2 batch); option reduction"))
+                      inputs="optical flows H x W x 2 per sample (list, or an N x H x W x 2 batch); NaN in a reference "
+                             "pixel marks it invalid (KITTI sparse flow): only valid pixels count; option reduction"))
     register(distance("RTE", _M + "rte", "RTE ( Relative Translation Error)", "Relative Translation Error",
                       reference="hand-computed KITTI odometry t_rel (loop over segments with 4x4 matrix inverses)",
                       inputs="per sequence: poses N x 4 x 4, N x 3 x 4 or N x 12 (KITTI rows), or translations "
@@ -115,8 +116,20 @@ def check_finite(a: np.ndarray, what: str) -> None:
         raise InputError(f"{what} contains {bad} NaN/inf value(s); remove or mask them before scoring")
 
 
-def paired(predictions: Any, references: Any, batch_ndim: int | None = None, vector_dim: int | None = None) -> Flat:
-    """Validate and flatten predictions/references into aligned arrays with per-element sample ids."""
+def _check_ref(a: np.ndarray, nan_ref: bool) -> None:
+    """References are finite, or (``nan_ref``) finite or NaN: NaN marks an invalid element."""
+    if not nan_ref:
+        check_finite(a, "references")
+    elif np.isinf(a).any():
+        raise InputError(f"references contain {int(np.isinf(a).sum())} infinite value(s); mark invalid "
+                         "elements with NaN")
+
+
+def paired(predictions: Any, references: Any, batch_ndim: int | None = None, vector_dim: int | None = None,
+           nan_ref: bool = False) -> Flat:
+    """Validate and flatten predictions/references into aligned arrays with per-element sample ids.
+
+    ``nan_ref``: NaN is allowed in references (the caller masks those elements); inf never is."""
     ps = split_samples(predictions, "predictions", batch_ndim)
     rs = split_samples(references, "references", batch_ndim)
     if isinstance(ps, np.ndarray) and vector_dim is not None:
@@ -129,7 +142,7 @@ def paired(predictions: Any, references: Any, batch_ndim: int | None = None, vec
         if ps.size == 0:
             raise InputError("predictions and references are empty")
         check_finite(ps, "predictions")
-        check_finite(rs, "references")
+        _check_ref(rs, nan_ref)
         return Flat(ps, rs, np.arange(ps.size), ps.size)
     ps = list(ps) if isinstance(ps, list) else [np.asarray(v) for v in ps]
     rs = list(rs) if isinstance(rs, list) else [np.asarray(v) for v in rs]
@@ -140,7 +153,7 @@ def paired(predictions: Any, references: Any, batch_ndim: int | None = None, vec
     if vector_dim is None:
         pred, ref = pred.ravel(), ref.ravel()
     check_finite(pred, "predictions")
-    check_finite(ref, "references")
+    _check_ref(ref, nan_ref)
     sid = np.repeat(np.arange(len(ps)), [p.size // k for p in ps])
     return Flat(pred, ref, sid, len(ps))
 
@@ -265,9 +278,17 @@ def abs_rel(predictions: Any, references: Any, *, reduction: str = "pooled", ali
 
 
 def epe(predictions: Any, references: Any, *, reduction: str = "pooled") -> float:
-    """Average end-point error: mean over pixels of the L2 norm of the flow-vector difference."""
-    f = paired(predictions, references, batch_ndim=4, vector_dim=2)
-    return reduce_mean(np.sqrt(((f.pred - f.ref) ** 2).sum(axis=1)), f, reduction)
+    """Average end-point error: mean over pixels of the L2 norm of the flow-vector difference.
+
+    A reference pixel with a NaN component is invalid (KITTI's sparse ground truth, read with
+    ``FlowSpec(invalid="nan")``) and left out: the mean runs over valid pixels only, pooled over
+    all of them, or (``reduction="per_sample"``) per flow field and then over fields that have one
+    (RAFT's KITTI evaluation). Predictions must be finite everywhere.
+    """
+    f = paired(predictions, references, batch_ndim=4, vector_dim=2, nan_ref=True)
+    keep = ~np.isnan(f.ref).any(axis=1)
+    diff = np.where(keep[:, None], f.pred - f.ref, 0.0)
+    return reduce_mean(np.sqrt((diff ** 2).sum(axis=1)), f, reduction, None if keep.all() else keep)
 
 
 # -- RTE: KITTI odometry translational error -----------------------------------------------------

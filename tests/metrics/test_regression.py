@@ -115,6 +115,26 @@ def test_epe_mean_endpoint_error(rng):
         m("EPE").compute(np.zeros((4, 4, 3)), np.zeros((4, 4, 3)))
 
 
+def test_epe_sparse_reference_averages_valid_pixels_only():
+    """KITTI-style sparse ground truth: NaN reference pixels are left out (hand computation)."""
+    nan = np.nan
+    # image 1 (2 x 2): errors 5 (3,4), 0, invalid, invalid; image 2 (1 x 3): errors 1, invalid, 13 (5,12)
+    g1 = np.array([[[0.0, 0.0], [1.0, 1.0]], [[nan, nan], [nan, 2.0]]])
+    p1 = np.array([[[3.0, 4.0], [1.0, 1.0]], [[9.0, 9.0], [7.0, 7.0]]])
+    g2 = np.array([[[0.0, 0.0], [nan, nan], [0.0, 0.0]]])
+    p2 = np.array([[[1.0, 0.0], [50.0, 50.0], [5.0, 12.0]]])
+    assert m("EPE").compute([p1, p2], [g1, g2]) == pytest.approx((5 + 0 + 1 + 13) / 4)  # pooled valid pixels
+    assert m("EPE").compute([p1, p2], [g1, g2], reduction="per_sample") == pytest.approx((2.5 + 7.0) / 2)
+    assert m("EPE").compute(p1, g1) == pytest.approx(2.5)
+    # a field without any valid pixel: skipped per sample, refused when nothing is valid
+    empty = np.full((1, 2, 2), nan)
+    assert m("EPE").compute([p1, p2[:, :2]], [g1, empty], reduction="per_sample") == pytest.approx(2.5)
+    with pytest.raises(InputError, match="no valid"):
+        m("EPE").compute(p2[:, :2], empty)
+    with pytest.raises(InputError, match="NaN"):  # predictions stay finite everywhere
+        m("EPE").compute(g1, p1)
+
+
 # -- RTE (KITTI t_rel) ---------------------------------------------------------------------------
 def _trajectory(rng, n, yaw_noise=0.05):
     from scipy.spatial.transform import Rotation
@@ -233,6 +253,12 @@ def test_nan_is_refused(name):
     bad.flat[0] = np.nan
     with pytest.raises(InputError, match="NaN"):
         m(name).compute(bad, x)
+    if name == "EPE":  # NaN in a reference flow marks an invalid pixel (test_epe_sparse_reference)
+        bad = x.copy()
+        bad.flat[0] = np.inf
+        with pytest.raises(InputError, match="infinite"):
+            m(name).compute(x, bad)
+        return
     with pytest.raises(InputError, match="NaN"):
         m(name).compute(x, bad)
 
