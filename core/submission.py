@@ -5,6 +5,11 @@ An archive holds one ``prediction.json`` per task in the General-Bench layout::
     <image|video|audio|3d>/<comprehension|generation>/<Task-Folder>/prediction.json
     nlp/<Task-Folder>/prediction.json
 
+and, below a media task's folder, the media files its predictions name (a generation task's
+``"outputs/0001.png"``, relative to the prediction file). Media members pass the same path, kind,
+declared-size and streamed-size checks (their bytes count against the per-file and total
+budgets); they are not decoded here: ``evaluate`` reads them, one unreadable file failing its item.
+
 Nothing in an archive is trusted: its name, every member path (no ``..``, absolute paths, drive
 letters, backslashes, links or special files), the sizes its headers declare *and* the bytes it
 really expands to (each member is stream-decompressed against a byte budget, so a zip bomb stops
@@ -77,10 +82,12 @@ class SubmissionInfo:
     members: list[Member]
     total_bytes: int = 0
     notes: list[str] = field(default_factory=list)
+    media: list[Member] = field(default_factory=list)  # media files below task folders
 
     def describe(self) -> dict[str, Any]:
         return {"archive": self.archive, "model": self.model, "leaderboard_id": self.leaderboard_id,
                 "board": self.board.describe(), "members": [m.describe() for m in self.members],
+                "media_files": len(self.media), "media_bytes": sum(m.size for m in self.media),
                 "total_bytes": self.total_bytes, "notes": list(self.notes)}
 
 
@@ -174,11 +181,19 @@ def _walk_archive(path: Path, max_member_bytes: int, max_total_bytes: int, max_m
     registry = get_registry()
     with _open_zip(path) as zf:
         plan = plan_members(zf, path.name, board, max_member_bytes, max_total_bytes, max_members)
-        info = SubmissionInfo(str(path), model, board_id, board, [m for _, m in plan])
+        info = SubmissionInfo(str(path), model, board_id, board, [m for _, m in plan if not m.is_media],
+                              media=[m for _, m in plan if m.is_media])
+        spelled = {(m.modality, m.paradigm, m.folder.casefold()): m.folder for m in info.members}
+        for m in info.media:  # extracted beside its task's prediction.json, however the folder's case is written
+            m.folder = spelled.get((m.modality, m.paradigm, m.folder.casefold()), m.folder)
         total = 0
         for zinfo, member in plan:
-            resolve_member(member, board, registry, info.notes, path.name)
             budget, too_big = _member_budget(path.name, member, total, max_member_bytes, max_total_bytes)
+            if member.is_media:  # streamed against the budget (and its CRC checked), extracted when scoring
+                member.size = _copy_media(zf, zinfo, member, root, path.name, budget, too_big)
+                total += member.size
+                continue
+            resolve_member(member, board, registry, info.notes, path.name)
             if root is None:
                 _scan(lambda z=zinfo: zf.open(z), member, path.name, budget, too_big, limits)
             else:
@@ -186,13 +201,37 @@ def _walk_archive(path: Path, max_member_bytes: int, max_total_bytes: int, max_m
                 _scan(lambda d=dest: open(d, "rb"), member, path.name, budget, too_big, limits)
             total += member.size
         info.total_bytes = total
+    with_predictions = {(m.modality, m.paradigm, m.folder.casefold()) for m in info.members}
+    orphans = [m.path for m in info.media if (m.modality, m.paradigm, m.folder.casefold()) not in with_predictions]
+    if orphans:
+        info.notes.append(f"{len(orphans)} media file(s) in task folders without a prediction.json are not read "
+                          f"(first {orphans[0]!r})")
     return info
+
+
+class _Discard:
+    def write(self, chunk: bytes) -> None:
+        pass
+
+
+def _copy_media(zf: zipfile.ZipFile, zinfo: zipfile.ZipInfo, member: Member, root: Path | None, name: str,
+                budget: int, too_big: str) -> int:
+    """A media member's real size: streamed against ``budget`` (to nowhere, or extracted under ``root``)."""
+    if root is not None:
+        return _extract(zf, zinfo, member, root, name, budget, too_big).stat().st_size
+    try:
+        with zf.open(zinfo) as src:
+            return copy_limited(src, _Discard(), budget, too_big)
+    except InputError:
+        raise
+    except _READ_ERRORS as e:
+        raise InputError(f"{name}: member {member.path!r} cannot be read: {e}") from None
 
 
 def _extract(zf: zipfile.ZipFile, zinfo: zipfile.ZipInfo, member: Member, root: Path, name: str,
              budget: int, too_big: str) -> Path:
     parts = [member.modality.lower()] + ([member.paradigm] if member.paradigm != "none" else []) \
-        + [member.folder, PREDICTION]
+        + [member.folder] + (list(member.inner) if member.is_media else [PREDICTION])
     dest = root.joinpath(*parts)  # rebuilt from validated parts, never the raw member name
     if not dest.resolve().is_relative_to(root.resolve()):  # defence in depth; the path checks forbid this
         raise InputError(f"{name}: member {member.path!r} would be written outside the extraction folder")

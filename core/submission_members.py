@@ -1,6 +1,10 @@
 """Entries of a submission archive: safe paths, the task layout, declared sizes, board membership.
 
-Used by :mod:`generallevel.submission`; nothing here reads a member's data.
+Besides each task's ``prediction.json``, a task folder of a media modality (image, video, audio,
+3d) may hold the media files its predictions name (``outputs/0001.png``, relative to the
+prediction file), in sub-folders up to :data:`MAX_MEDIA_DEPTH` deep, with a known media suffix
+(:data:`generallevel.media.spec.SUFFIX_KIND`); they pass the same path, kind, size and board
+checks. Used by :mod:`generallevel.submission`; nothing here reads a member's data.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ import re
 import stat
 import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .errors import InputError, UnknownTaskError
@@ -16,7 +21,14 @@ from .readers.benchfolder import MODALITY_DIRS, PARADIGM_DIRS, PREDICTION
 
 _SEGMENT = re.compile(r"[^\x00-\x1f\x7f/\\:*?\"<>|]+")  # a portable file-name segment
 LAYOUT = ("<image|video|audio|3d>/<comprehension|generation>/<Task-Folder>/prediction.json "
-          "or nlp/<Task-Folder>/prediction.json")
+          "(plus the media files its predictions name, below that folder) or nlp/<Task-Folder>/prediction.json")
+MAX_MEDIA_DEPTH = 6  # folders below a task folder that a media file may sit in
+
+
+def _media_suffixes() -> dict[str, str]:
+    from .media.spec import SUFFIX_KIND  # data only: no media library is imported
+
+    return SUFFIX_KIND
 
 
 @dataclass
@@ -30,6 +42,11 @@ class Member:
     task_id: str | None = None  # the registry task the folder name resolves to, if it does
     size: int = 0  # uncompressed bytes actually read
     predictions: int = 0
+    inner: tuple[str, ...] = ()  # a media file: its path below the task folder (empty for prediction.json)
+
+    @property
+    def is_media(self) -> bool:
+        return bool(self.inner)
 
     def describe(self) -> dict[str, Any]:
         return {"path": self.path, "modality": self.modality, "paradigm": self.paradigm,
@@ -85,13 +102,27 @@ def _layout(parts: list[str]) -> tuple[str, str, str] | None:
     return None
 
 
+def _media_layout(parts: list[str]) -> tuple[str, str, str] | None:
+    """(modality, paradigm, task folder) when ``parts`` is a media file below a media task folder."""
+    modality = MODALITY_DIRS.get(parts[0].lower())
+    if not modality or modality == "NLP" or len(parts) < 4 or len(parts) > 4 + MAX_MEDIA_DEPTH:
+        return None
+    if parts[1].lower() not in PARADIGM_DIRS or Path(parts[-1]).suffix.lower() not in _media_suffixes():
+        return None
+    if any(p.casefold() == PREDICTION for p in parts[3:]):
+        return None  # a folder named prediction.json would collide with the task's prediction file
+    return modality, parts[1].lower(), parts[2]
+
+
 def _allowed_dir(parts: list[str]) -> bool:
-    """Directory entries that are a prefix of the layout."""
+    """Directory entries that are a prefix of the layout (media sub-folders of a task folder included)."""
     if MODALITY_DIRS.get(parts[0].lower()) is None:
         return False
     if MODALITY_DIRS[parts[0].lower()] == "NLP":
         return len(parts) <= 2
-    return len(parts) == 1 or (parts[1].lower() in PARADIGM_DIRS and len(parts) <= 3)
+    if len(parts) > 3 + MAX_MEDIA_DEPTH or any(p.casefold() == PREDICTION for p in parts[3:]):
+        return False
+    return len(parts) == 1 or parts[1].lower() in PARADIGM_DIRS
 
 
 def plan_members(zf: zipfile.ZipFile, name: str, board, max_member: int, max_total: int,
@@ -101,6 +132,8 @@ def plan_members(zf: zipfile.ZipFile, name: str, board, max_member: int, max_tot
     if len(infos) > max_members:
         raise InputError(f"{name}: {len(infos)} entries; at most {max_members} are accepted")
     plan, seen, declared = [], {}, 0
+    files: set[str] = set()  # media files' keys, and the folders they sit in: no path may be both
+    parents: dict[str, str] = {}
     for info in infos:
         where = f"{name}: member {info.filename!r}"
         try:
@@ -122,8 +155,17 @@ def plan_members(zf: zipfile.ZipFile, name: str, board, max_member: int, max_tot
                 raise InputError(f"{where} is a folder outside the layout {LAYOUT}")
             continue
         placed = _layout(parts)
+        inner: tuple[str, ...] = ()
         if placed is None:
-            raise InputError(f"{where} is not a prediction file in the layout {LAYOUT}")
+            placed = _media_layout(parts)
+            if placed is None:
+                raise InputError(f"{where} is not a prediction file in the layout {LAYOUT}, nor a media file "
+                                 f"(one of {', '.join(sorted(_media_suffixes()))}) below a media task folder "
+                                 f"(at most {MAX_MEDIA_DEPTH} folders deep)")
+            inner = tuple(parts[3:])
+            files.add(key)
+            for i in range(4, len(parts)):
+                parents.setdefault("/".join(parts[:i]).casefold(), info.filename)
         modality, paradigm, folder = placed
         if not board.includes(modality, paradigm, board.skill or "", board.skill_group or ""):  # skills: in _resolve
             group = modality if paradigm == "none" else f"{modality}-{paradigm}"
@@ -136,8 +178,12 @@ def plan_members(zf: zipfile.ZipFile, name: str, board, max_member: int, max_tot
         if declared > max_total:
             raise InputError(f"{name}: members declare more than {max_total:,} bytes uncompressed in total "
                              f"(the limit); refused before extraction")
-        plan.append((info, Member(info.filename, modality, paradigm, folder)))
-    if not plan:
+        plan.append((info, Member(info.filename, modality, paradigm, folder, inner=inner)))
+    clash = next((k for k in files if k in parents), None)
+    if clash is not None:
+        raise InputError(f"{name}: member {seen[clash]!r} is a file, and a folder of member {parents[clash]!r}; "
+                         "a path cannot be both")
+    if not any(not m.is_media for _, m in plan):
         raise InputError(f"{name}: no prediction files; expected {LAYOUT}")
     return plan
 

@@ -306,3 +306,88 @@ def test_score_submission_honours_expect_registry(tmp_path):
         score_submission(archive, DEMO_DATASET, expect_registry="0" * 64)
     result = score_submission(archive, DEMO_DATASET, expect_registry=gl.registry_fingerprint())
     assert result.to_dict()["provenance"]["registry_sha256"] == gl.registry_fingerprint()
+
+
+# -- media files named by predictions ------------------------------------------------------------
+DEBLUR = "image/generation/Image_Deblurring"
+
+
+def _png_bytes(arr) -> bytes:
+    PIL = pytest.importorskip("PIL.Image")
+    buf = io.BytesIO()
+    PIL.fromarray(arr).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _psnr_answers(root: Path, n: int = 3):
+    """An answers tree with one PSNR generation task (PNG references) and the model's PNG outputs."""
+    import numpy as np
+
+    rng = np.random.default_rng(4)
+    gts = [rng.integers(0, 256, (12, 16, 3), dtype=np.uint8) for _ in range(n)]
+    outs = [np.clip(g.astype(int) + rng.integers(-9, 10, g.shape), 0, 255).astype(np.uint8) for g in gts]
+    task = root / DEBLUR
+    (task / "images").mkdir(parents=True)
+    for i, g in enumerate(gts):
+        (task / "images" / f"gt_{i}.png").write_bytes(_png_bytes(g))
+    records = [{"id": str(i), "input": {}, "output": {"image": f"images/gt_{i}.png"}} for i in range(n)]
+    (task / "annotation.json").write_text(json.dumps({"task": "Image Deblurring", "data": records}))
+    want = float(np.mean([10 * np.log10(255.0 ** 2 / np.mean((o.astype(float) - g) ** 2)) for o, g in zip(outs, gts)]))
+    members = {f"{DEBLUR}/prediction.json": json.dumps([{"id": str(i), "prediction": f"outputs/{i}.png"}
+                                                        for i in range(n)])}
+    members.update({f"{DEBLUR}/outputs/{i}.png": _png_bytes(o) for i, o in enumerate(outs)})
+    return want, members
+
+
+def test_generation_task_with_png_outputs_is_checked_and_scored(tmp_path, private_tmp):
+    want, members = _psnr_answers(tmp_path / "answers")
+    archive = _zip(tmp_path / "m-scope-c-image-generation.zip", {f"{DEBLUR}/outputs/": "", **members})
+    info = check_submission(archive)
+    assert [m.path for m in info.members] == [f"{DEBLUR}/prediction.json"]
+    assert sorted(m.path for m in info.media) == [f"{DEBLUR}/outputs/{i}.png" for i in range(3)]
+    assert info.total_bytes == sum(len(v) for v in members.values())
+    assert info.describe()["media_files"] == 3 and list(private_tmp.iterdir()) == []
+    result = score_submission(archive, tmp_path / "answers")
+    task = next(t for t in result.evaluation.tasks if t.task_id == "image-deblurring")
+    assert task.status == "scored", task.error
+    assert task.raw == pytest.approx(want, rel=1e-9)  # PSNR by hand on the same pixels
+    assert list(private_tmp.iterdir()) == []
+
+
+def test_media_members_pass_the_path_size_and_board_guards(tmp_path):
+    want, members = _psnr_answers(tmp_path / "answers", n=1)
+    pred = {f"{DEBLUR}/prediction.json": members[f"{DEBLUR}/prediction.json"]}
+    png = members[f"{DEBLUR}/outputs/0.png"]
+    zipname = tmp_path / "m-scope-a.zip"
+    for bad, match in ((f"{DEBLUR}/../../x.png", "climbs out"), ("/abs/x.png", "absolute"),
+                       ("image/x.png", "not a prediction file"), ("image/generation/x.png", "not a prediction file"),
+                       (f"{DEBLUR}/notes.txt", "nor a media file"), ("nlp/Task/out.png", "not a prediction file"),
+                       (f"{DEBLUR}/" + "d/" * 7 + "x.png", "folders deep"),
+                       (f"{DEBLUR}/prediction.json/x.png", "nor a media file")):
+        _refused(_zip(zipname, {**pred, bad: png}), match)
+    _refused(_zip(zipname, {**pred, f"{DEBLUR}/o/a.png": png, f"{DEBLUR}/o/a.png/b.png": png}), "both")
+    _refused(_zip(tmp_path / "m-scope-c-image-comprehension.zip", {IMG: GOOD, f"{DEBLUR}/outputs/0.png": png}),
+             "Image-generation task folder")
+    big = bytes(50_000)
+    _refused(_zip(zipname, {**pred, f"{DEBLUR}/outputs/0.png": big}), "declares 50,000 bytes",
+             max_member_bytes=40_000)
+    _refused(_zip(zipname, {**pred, **{f"{DEBLUR}/outputs/{i}.png": big for i in range(3)}}), "in total",
+             max_total_bytes=120_000)
+    _refused(_zip(zipname, {f"{DEBLUR}/outputs/0.png": png}), "no prediction files")
+    info = check_submission(_zip(zipname, {**pred, "image/generation/Other_Task/x.png": png}))
+    assert "without a prediction.json" in info.notes[-1]
+
+
+def test_media_member_with_lying_headers_stops_at_the_budget(tmp_path, private_tmp, inflated):
+    pred = {f"{DEBLUR}/prediction.json": json.dumps([{"id": "0", "prediction": "outputs/0.png"}])}
+    path = _zip(tmp_path / "m-scope-a.zip", {**pred, f"{DEBLUR}/outputs/0.png": bytes(8 << 20)})
+    data = bytearray(path.read_bytes())
+    for sig, offset in ((b"PK\x01\x02", 24), (b"PK\x03\x04", 22)):  # the media member's two headers (the last)
+        at = data.rfind(sig)
+        assert struct.unpack("<I", data[at + offset:at + offset + 4])[0] == 8 << 20
+        data[at + offset:at + offset + 4] = struct.pack("<I", 1000)
+    path.write_bytes(bytes(data))
+    _refused(path, "cannot be read|expands beyond", max_member_bytes=1 << 20)
+    with pytest.raises(InputError, match="cannot be read|expands beyond"):
+        score_submission(path, tmp_path, max_member_bytes=1 << 20)
+    assert inflated["bytes"] <= 2 << 20 and list(private_tmp.iterdir()) == []
