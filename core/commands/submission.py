@@ -49,7 +49,9 @@ def check_cmd(archive: str, as_json: bool, max_member_bytes, max_total_bytes) ->
         return
     n = sum(m.predictions for m in info.members)
     click.echo(f"ok: {info.model!r} for board {info.leaderboard_id} ({info.board.title}): "
-               f"{len(info.members)} prediction file(s), {n} predictions, {info.total_bytes:,} bytes")
+               f"{len(info.members)} prediction file(s), {n} predictions"
+               + (f", {len(info.media)} media file(s) ({sum(m.size for m in info.media):,} bytes)" if info.media else "")
+               + f", {info.total_bytes:,} bytes")
     for note in info.notes:
         click.echo(f"note: {note}", err=True)
 
