@@ -170,6 +170,8 @@ def _normal_quantile(p: float) -> float:
 
 # -- resampling one task ----------------------------------------------------------------------------
 def _take(seq: Any, idx: np.ndarray) -> Any:
+    if seq is None:  # a no-reference metric (MOS, MUSIQ, ...): predictions alone are resampled
+        return None
     if isinstance(seq, np.ndarray):
         return seq[idx]
     return [seq[i] for i in idx]
@@ -190,7 +192,7 @@ def _per_item(compute: Callable[..., float], preds: Any, refs: Any, options: dic
 def resample_task(metric: Any, predictions: Any, references: Any, options: dict, raw: float,
                   spec: IntervalSpec, task_id: str) -> TaskInterval:
     """Resample one task's items; raises ValueError when its inputs are not a sequence of items."""
-    if not (_is_items(predictions) and _is_items(references)):
+    if not (_is_items(predictions) and (references is None or _is_items(references))):
         raise ValueError("its metric inputs are not per-item sequences, so its items cannot be resampled")
     n = len(predictions)
     if n < 2:
@@ -199,7 +201,7 @@ def resample_task(metric: Any, predictions: Any, references: Any, options: dict,
     mode = getattr(metric, "resampling", "auto")
     if mode == "none":
         raise ValueError(f"metric {metric.name} declares that its value cannot be resampled")
-    paired = len(references) == n
+    paired = references is None or len(references) == n
     weighted = metric.load_hook("resampler") if paired else None
     if weighted is not None:
         value_of = weighted(predictions, references, **options)
@@ -255,7 +257,7 @@ def _capped(metric: Any, spec: IntervalSpec, cap: int | None = None) -> tuple[in
 def _recompute(metric: Any, preds: Any, refs: Any, options: dict, raw: float, spec: IntervalSpec,
                rng: np.random.Generator, paired: bool) -> TaskInterval:
     count, notes = _capped(metric, spec)
-    n, m = len(preds), len(refs)
+    n, m = len(preds), (len(preds) if refs is None else len(refs))
     samples = np.empty(count)
     for b in range(count):
         i = rng.integers(0, n, size=n)

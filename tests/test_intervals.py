@@ -282,3 +282,14 @@ def test_pooled_errors_over_samples_of_different_sizes(name):
     scalars = [0.5, 1.5, 2.0, 3.0], [1.0, 1.0, 2.5, 2.0]  # one element each: MAE is a mean of items
     iv = resample_task(metric, *scalars, {}, metric.compute(*scalars), spec, "pooled")
     assert iv.method == ("stats" if name == "RMSE" else "mean")
+
+
+def test_no_reference_metrics_resample_their_predictions():
+    mos = get_metric("MOS")
+    scores = [3.5, 4.0, 2.5, 4.5, 3.0, 3.8, 4.2, 2.9]
+    raw = mos.compute(scores, None)
+    iv = resample_task(mos, scores, None, {}, raw, IntervalSpec(resamples=50), "mos")
+    assert iv.method == "mean"
+    from scipy import stats
+
+    assert (iv.low, iv.high) == pytest.approx(stats.t.interval(0.95, 7, loc=np.mean(scores), scale=stats.sem(scores)))
