@@ -100,6 +100,13 @@ def test_demo_on_a_local_cluster_equals_jobs_1(capsys):
     assert "Dask dashboard: http" in capsys.readouterr().err
 
 
+def test_confidence_intervals_on_a_local_cluster_equal_jobs_1():
+    one = evaluate(DEMO_DATASET, DEMO_PREDICTIONS, "demo-omni", jobs=1, ci=True, resamples=60, seed=2)
+    dask = evaluate(DEMO_DATASET, DEMO_PREDICTIONS, "demo-omni", jobs=2, scheduler="local", ci=True, resamples=60,
+                    seed=2)
+    assert _stable(dask) == _stable(one) and "intervals" in _stable(one)
+
+
 def test_general_bench_tree_on_a_local_cluster_equals_jobs_1(tmp_path):
     from test_general_bench_nlp import TASKS, _write_task
 
