@@ -106,28 +106,29 @@ def win_probability(samples: np.ndarray, sota_raw: float | None, higher_is_bette
 
 
 # -- drawing ---------------------------------------------------------------------------------------
-def _draw_sums(values: np.ndarray, resamples: int, rng: np.random.Generator) -> np.ndarray:
-    """Per resample, the sum over n items drawn with replacement: (resamples,) + values.shape[1:]."""
-    n = values.shape[0]
-    out = np.empty((resamples,) + values.shape[1:], dtype=float)
+def _index_batches(n: int, resamples: int, rng: np.random.Generator):
+    """(first resample, indices (batch, n)) for every batch of resamples, each drawing n items with
+    replacement; batches hold at most CHUNK indices, bounding memory for any task size."""
     step = max(1, CHUNK // max(n, 1))
     for start in range(0, resamples, step):
-        b = min(step, resamples - start)
-        idx = rng.integers(0, n, size=(b, n))
-        out[start:start + b] = values[idx].sum(axis=1)
+        yield start, rng.integers(0, n, size=(min(step, resamples - start), n))
+
+
+def _draw_sums(values: np.ndarray, resamples: int, rng: np.random.Generator) -> np.ndarray:
+    """Per resample, the sum over n items drawn with replacement: (resamples,) + values.shape[1:]."""
+    out = np.empty((resamples,) + values.shape[1:], dtype=float)
+    for start, idx in _index_batches(values.shape[0], resamples, rng):
+        out[start:start + len(idx)] = values[idx].sum(axis=1)
     return out
 
 
 def _weighted(value_of: Callable[[np.ndarray], Any], n: int, resamples: int, rng: np.random.Generator) -> np.ndarray:
     """The metric per resample from item weights (how often each item was drawn), in bounded batches."""
     out = np.empty(resamples)
-    step = max(1, CHUNK // max(n, 1))
-    for start in range(0, resamples, step):
-        b = min(step, resamples - start)
-        idx = rng.integers(0, n, size=(b, n))
-        flat = (idx + (np.arange(b) * n)[:, None]).ravel()
-        counts = np.bincount(flat, minlength=b * n).reshape(b, n).astype(float)
-        out[start:start + b] = np.asarray(value_of(counts), dtype=float)
+    for start, idx in _index_batches(n, resamples, rng):
+        b = len(idx)
+        counts = np.bincount((idx + (np.arange(b) * n)[:, None]).ravel(), minlength=b * n).reshape(b, n)
+        out[start:start + b] = np.asarray(value_of(counts.astype(float)), dtype=float)
     if not np.all(np.isfinite(out)):
         raise ValueError("some resamples have no defined value (e.g. no ground truth left)")
     return out

@@ -11,6 +11,8 @@ import sys
 
 import click
 
+from ..reports import interval_text
+
 STATUS = {"scored": "ok", "unsupported": "unsupported", "failed": "FAILED"}
 
 
@@ -27,8 +29,7 @@ def task_rows(result) -> list[list[str]]:
                f"{t.scored}/{t.annotated}", STATUS[t.status]]
         if with_ci:
             iv = t.interval_info or {}
-            bounds = iv.get("score")
-            row[6:6] = ["-" if not bounds else f"[{bounds[0]:.2f}, {bounds[1]:.2f}]", _num(iv.get("p_win"), ".2f")]
+            row[6:6] = [interval_text(iv.get("score")), _num(iv.get("p_win"), ".2f")]
         rows.append(row)
     return rows
 
@@ -46,7 +47,7 @@ def interval_lines(result) -> list[str]:
     ci = getattr(result, "intervals", None)
     if ci is None:
         return []
-    levels = ", ".join(f"S{k[-1]} [{a:.2f}, {b:.2f}]" for k, (a, b) in ci["levels"].items())
+    levels = ", ".join(f"S{k[-1]} {interval_text(bounds)}" for k, bounds in ci["levels"].items())
     probs = ", ".join(f"Level {k}: {p:.3f}" for k, p in ci["level_probability"].items() if p > 0)
     out = [f"95 % intervals ({ci['resamples']} resamples, seed {ci['seed']}; {ci['tasks_resampled']} tasks "
            f"resampled, {ci['tasks_fixed']} held at their value): {levels}",

@@ -99,6 +99,13 @@ def _provenance_line(report) -> str:
             f"plugins: {plugins or 'none'}")
 
 
+def interval_text(bounds: Any, nd: int = 2) -> str:
+    """A --ci interval as "[low, high]" ("-" when there is none)."""
+    if not isinstance(bounds, (list, tuple)) or len(bounds) != 2 or any(b is None for b in bounds):
+        return "-"
+    return f"[{bounds[0]:.{nd}f}, {bounds[1]:.{nd}f}]"
+
+
 def format_table(head: list[str], rows: list[list[Any]]) -> str:
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)] if rows else [len(h) for h in head]
     line = lambda r: "  ".join(str(x).ljust(w) for x, w in zip(r, widths)).rstrip()  # noqa: E731

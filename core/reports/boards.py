@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from ..errors import InputError
 from ..leaderboard import _LEVEL_KEYS, LEVEL_RULES, boards_to_dict
-from . import format_table
+from . import format_table, interval_text
 
 if TYPE_CHECKING:
     from ..leaderboard import Board
@@ -31,7 +31,7 @@ def _row_cells(board: Board, row: dict[str, Any]) -> list[str]:
     if board.intervals:
         ci = row.get("ci")
         cells[4:4] = (["-", "-", ""] if ci is None else
-                      [f"[{ci[0]:.2f}, {ci[1]:.2f}]", f"{row['p_level']:.2f}", "tied" if row.get("tied") else ""])
+                      [interval_text(ci), f"{row['p_level']:.2f}", "tied" if row.get("tied") else ""])
     return cells
 
 

@@ -150,10 +150,10 @@ def _fragile_section(tasks: list[dict[str, Any]]) -> str:
             f"<tbody>{rows}</tbody></table></div>")
 
 
-def _ci(bounds: Any, nd: int = 2) -> str:
-    if not isinstance(bounds, (list, tuple)) or len(bounds) != 2:
-        return "-"
-    return f"[{_f(bounds[0], nd)}, {_f(bounds[1], nd)}]"
+def _ci(bounds: Any) -> str:
+    from . import interval_text
+
+    return interval_text(bounds)
 
 
 def _tasks_section(tasks: list[dict[str, Any]]) -> str:
