@@ -71,15 +71,13 @@ def pseudo_matrix(matrix: ResultMatrix, row: int, per_task: dict[str, tuple[floa
     fixed_wins = matrix.wins[row] if matrix.wins is not None else None
     for j, (_, q) in cols:
         raw[:, index[j]] = _draw(q, rng.random(spec.resamples))
-    sig = normalise(raw, table)
-    wins = raw_wins(raw, table.sota_raw, table.higher)
-    order = np.asarray(index)
+    mine = np.array([j for j, _ in cols])  # matrix columns with resamples, and their registry columns
+    theirs = np.asarray(index)[mine]
     sigma = np.tile(sigma_row, (spec.resamples, 1))
+    sigma[:, mine] = normalise(raw, table)[:, theirs]
     won = None if fixed_wins is None else np.tile(fixed_wins, (spec.resamples, 1))  # None: the sigma rule
-    for j, _ in cols:
-        sigma[:, j] = sig[:, order[j]]
-        if won is not None:
-            won[:, j] = wins[:, order[j]]
+    if won is not None:
+        won[:, mine] = raw_wins(raw, table.sota_raw, table.higher)[:, theirs]
     return ResultMatrix(models=[f"{matrix.models[row]}#{b}" for b in range(spec.resamples)],
                         sources=[matrix.sources[row]] * spec.resamples, task_ids=matrix.task_ids,
                         modality=matrix.modality, paradigm=matrix.paradigm, skill=matrix.skill, sigma=sigma,
