@@ -17,6 +17,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 from _common import Row, RunResult, failed_row, generallevel_command, gib, log, run_measured, seconds
 
@@ -95,7 +96,10 @@ def _failure_note(failures: list[str]) -> str:
                                   sorted(groups.items(), key=lambda kv: -kv[1])) if failures else ""
 
 
-def run(quick: bool = False, keep: str | None = None, jobs1: bool = True, deadline: float | None = None) -> list[Row]:
+def run(quick: bool = False, keep: str | None = None, jobs1: bool = True, deadline: float | None = None,
+        after_jobs2: Callable[[str, str, RunResult, dict], list[Row]] | None = None) -> list[Row]:
+    """``after_jobs2(dataset, predictions, run, summary)``: more rows measured on the same tree right
+    after the ``--jobs 2`` run (the cluster section's ``--scheduler local`` comparison)."""
     import make_fullscale as mf
 
     sec = "fullscale"
@@ -135,6 +139,11 @@ def run(quick: bool = False, keep: str | None = None, jobs1: bool = True, deadli
         rows.append(Row(sec, "`generallevel evaluate --jobs 2` wall", seconds(r2.wall), f"< {WALL_GOAL:g} s",
                         r2.wall < WALL_GOAL, f"level {s2['level']}; S2..S5 "
                         + ", ".join(f"{v:.2f}" for v in (s2.get("levels") or {}).values()), {"seconds": r2.wall}))
+        if after_jobs2 is not None:
+            try:
+                rows += after_jobs2(dataset, preds, r2, summary)
+            except Exception as e:  # noqa: BLE001 - its own row, never the section
+                rows.append(failed_row(sec, "rows measured after --jobs 2", "-", e))
         try:
             log("  parse floor: every JSON file of the tree, 2 processes, read_json")
             fast, n_files, nbytes = parse_floor(dataset, preds, "fast", 300)

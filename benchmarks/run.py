@@ -56,8 +56,13 @@ def _section(name: str, args: argparse.Namespace, deadline: float) -> list[Row]:
     if name == "fullscale":
         import bench_fullscale
 
+        after = None
+        if "cluster" in args.wanted:  # the Dask comparison on the same full-scale tree, right after --jobs 2
+            import bench_cluster
+
+            after = bench_cluster.compare if bench_cluster.installed() else None
         return bench_fullscale.run(quick=args.quick, keep=args.keep_tree, jobs1=not args.no_jobs1,
-                                   deadline=deadline)
+                                   deadline=deadline, after_jobs2=after)
     if name == "intervals":
         import bench_intervals
 
@@ -69,7 +74,7 @@ def _section(name: str, args: argparse.Namespace, deadline: float) -> list[Row]:
     if name == "cluster":
         import bench_cluster
 
-        return bench_cluster.run(quick=args.quick)
+        return bench_cluster.run(quick=args.quick, with_tree="fullscale" not in args.wanted)
     if name == "service":
         import bench_service
 
@@ -92,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="also write the table into benchmarks/README.md (between its table markers)")
     args = ap.parse_args(argv)
     wanted = [s.strip() for s in args.only.split(",") if s.strip()]
+    args.wanted = wanted
     unknown = sorted(set(wanted) - set(SECTIONS))
     if unknown:
         ap.error(f"unknown section(s) {unknown}; choose from {', '.join(SECTIONS)}")
@@ -113,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
             by_section[name] = [failed_row(name, f"section {name}", "-", e)]
         log(f"section {name} done in {time.perf_counter() - ts:.1f} s")
     total = time.perf_counter() - t0
-    rows = [r for name in SECTIONS for r in by_section.get(name, [])]
+    rows = sorted((r for name in SECTIONS for r in by_section.get(name, [])),  # a row under its own section
+                  key=lambda r: SECTIONS.index(r.section) if r.section in SECTIONS else len(SECTIONS))
 
     mode = "quick (sizes are NOT the benchmark's)" if args.quick else "full"
     header = (f"generallevel benchmarks - {mode} - Python {platform.python_version()}, {platform.machine()}, "
