@@ -117,6 +117,19 @@ class EvaluationResult:
             out["intervals"] = self.intervals
         return out
 
+    def report_dict(self, include_tasks: bool = True) -> dict[str, Any]:
+        """The Level report as a dict (``docs/report-schema.json``) with, after --ci, the Level
+        intervals and each task row's ``interval``: the form a leaderboard reads intervals from
+        (:mod:`generallevel.board_intervals`), so a submission's stored report carries them."""
+        out = self.report.to_dict(include_tasks=include_tasks)
+        if self.intervals is not None:
+            out["intervals"] = self.intervals
+            by_id = {t.task_id: t.interval_info for t in self.tasks if t.interval_info is not None}
+            for t in out.get("tasks", []):
+                if t["id"] in by_id:
+                    t["interval"] = by_id[t["id"]]
+        return out
+
     def fragile_wins(self, below: float | None = None) -> list[TaskResult]:
         """--ci: the won tasks whose probability of a win is below ``below`` (default 0.9)."""
         from .intervals import FRAGILE

@@ -134,9 +134,14 @@ def _weighted(value_of: Callable[[np.ndarray], Any], n: int, resamples: int, rng
     return out
 
 
-def _quantiles(samples: np.ndarray, confidence: float) -> tuple[float, float]:
+def percentile_bounds(samples: np.ndarray, confidence: float, axis: int | None = None) -> np.ndarray:
+    """The (low, high) percentile interval of ``samples`` (along ``axis``: many intervals in one call)."""
     alpha = (1.0 - confidence) / 2.0
-    lo, hi = np.quantile(samples, [alpha, 1.0 - alpha])
+    return np.quantile(samples, [alpha, 1.0 - alpha], axis=axis)
+
+
+def _quantiles(samples: np.ndarray, confidence: float) -> tuple[float, float]:
+    lo, hi = percentile_bounds(samples, confidence)
     return float(lo), float(hi)
 
 

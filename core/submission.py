@@ -301,7 +301,7 @@ class SubmissionResult:
         """The score report (``docs/report-schema.json``) plus a ``submission`` block (board standing,
         task counts by outcome, problems)."""
         ev = self.evaluation.to_dict()
-        out = self.report.to_dict(include_tasks=include_tasks)
+        out = self.evaluation.report_dict(include_tasks=include_tasks)  # with ci=True: the intervals too
         counts = {k: v for k, v in ev["evaluation"].items() if k not in ("dataset", "predictions")}  # private paths
         out["submission"] = {"archive": Path(self.info.archive).name, "model": self.info.model,
                              "leaderboard_id": self.info.leaderboard_id, "board": self.board,
@@ -314,7 +314,8 @@ def score_submission(path: str | Path, answers_dir: str | Path, model: str | Non
                      max_member_bytes: int = DEFAULT_MAX_MEMBER_BYTES,
                      max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES, max_members: int = DEFAULT_MAX_MEMBERS,
                      jobs: int | None = 1, strict: bool = False, expect_registry: str | None = None,
-                     tmp_dir: str | Path | None = None, redact_answers: bool = False) -> SubmissionResult:
+                     tmp_dir: str | Path | None = None, redact_answers: bool = False, ci: bool = False,
+                     resamples: int | None = None, seed: int = 0) -> SubmissionResult:
     """Check the archive, then evaluate its predictions against ``answers_dir`` (a General-Bench tree).
 
     model: the report's model name (default: the one in the archive name). ``result.report`` is
@@ -322,7 +323,9 @@ def score_submission(path: str | Path, answers_dir: str | Path, model: str | Non
     score, supported tasks and wins. expect_registry: refuse (before extracting anything) unless the
     installed registry has this fingerprint. tmp_dir: where the archive is extracted (default: the
     system's temporary folder). redact_answers: a public leaderboard's setting: no message in the
-    result quotes a value from the answers (:mod:`generallevel.answer_redaction`).
+    result quotes a value from the answers (:mod:`generallevel.answer_redaction`). ci, resamples,
+    seed: 95 % intervals as ``evaluate(..., ci=True)`` computes them (docs/intervals.md); the report
+    then carries each task's resampling quantiles, which leaderboards redraw board intervals from.
     """
     from .evaluate import evaluate
     from .leaderboard import compute_boards, matrix_from_reports
@@ -335,7 +338,7 @@ def score_submission(path: str | Path, answers_dir: str | Path, model: str | Non
         raise InputError(f"{answers}: the answers folder does not exist")
     with extracted(path, max_member_bytes, max_total_bytes, max_members, tmp_dir=tmp_dir) as (info, root):
         ev = evaluate(answers, root, model or info.model, jobs=jobs, strict=strict, progress=False,
-                      expect_registry=expect_registry)
+                      expect_registry=expect_registry, ci=ci, resamples=resamples, seed=seed)
         scrub = {str(root): Path(info.archive).name, str(answers): "<answers>"}
         for t in ev.tasks:
             t.error = _scrub(t.error, scrub)
@@ -366,10 +369,13 @@ def _redact_answers(ev, answers: Path) -> None:
         return mask_reference_values(redactor.redact(text)) if text else text
 
     for t in ev.tasks:
-        if not (t.error or t.problems or t.notes):
+        interval = t.interval_info or {}
+        if not (t.error or t.problems or t.notes or interval.get("notes")):
             continue
         redactor = AnswerRedactor.from_files([answers / t.folder / ANNOTATION])
         t.error = clean(redactor, t.error)
         t.problems = [clean(redactor, p) for p in t.problems]
         t.notes = [clean(redactor, n) for n in t.notes]
+        if interval.get("notes"):  # --ci: how the task was resampled (numbers only, but messages all the same)
+            interval["notes"] = [clean(redactor, n) for n in interval["notes"]]
     ev.problems = [mask_reference_values(p) for p in ev.problems]

@@ -102,3 +102,66 @@ def test_cli(reports, tmp_path):
     assert "95 % CI" in res.output and "P(Level)" in res.output
     res = runner.invoke(main, ["leaderboard", str(reports), "--ci", "--resamples", "50", "--format", "html"])
     assert "95 % CI" in res.output and 'class="ci"' in res.output
+
+
+def test_vectorised_draw_is_np_interp_bit_for_bit():
+    from generallevel.board_intervals import _draw
+
+    rng = np.random.default_rng(1)
+    q = np.sort(rng.normal(50, 10, (200, 41)), axis=1)
+    q[:3] = q[:3, :1]  # constant tasks
+    q[3:6, 4:9] = q[3:6, 4:5]  # flat stretches
+    u = rng.random((200, 500))
+    u[:, :40] = QUANTILES[:-1]  # on the grid, and one ulp either side of it
+    u[:, 40:80] = np.nextafter(QUANTILES[1:], 0)
+    u[:, 80:120] = np.nextafter(QUANTILES[:-1], 1)
+    want = np.stack([np.interp(u[i], QUANTILES, q[i]) for i in range(len(q))])
+    assert np.array_equal(_draw(q, u), want)
+
+
+def test_report_documents_give_the_intervals_of_report_files(reports):
+    from generallevel.board_intervals import report_intervals, report_quantiles
+
+    matrix = load_files([str(p) for p in sorted(reports.glob("*.json"))])
+    docs = {row: json.loads(open(src, encoding="utf-8").read()) for row, src in enumerate(matrix.sources)}
+    for row, doc in docs.items():
+        from_doc, from_file = report_quantiles(doc, "doc"), task_quantiles(matrix.sources[row])
+        assert from_doc.keys() == from_file.keys()
+        assert all(from_doc[k][0] == from_file[k][0] and np.array_equal(from_doc[k][1], from_file[k][1])
+                   for k in from_doc)
+    boards = compute_boards(matrix, "C")
+    add_board_intervals(boards, matrix, resamples=50, seed=3)
+    found = report_intervals(boards, matrix, docs, resamples=50, seed=3)
+    assert sorted(found) == sorted(next(iter(boards)).intervals)
+    for board in boards:
+        for row, iv in board.intervals.items():
+            assert found[row][board.spec.id] == {"ci": iv["ci"], "p_level": iv["p_level"]}
+
+
+def test_a_rows_intervals_do_not_depend_on_the_rows_drawn_with_it(reports):
+    """What lets the service compute a model's intervals once per report and cache them."""
+    from generallevel.board_intervals import row_intervals
+
+    matrix = load_files([str(p) for p in sorted(reports.glob("*.json"))])
+    boards = compute_boards(matrix)
+    per_task = {row: task_quantiles(src) for row, src in enumerate(matrix.sources)}
+    spec = IntervalSpec(resamples=40, seed=0)
+    together = row_intervals(boards, matrix, per_task, spec)
+    assert len(together) == 2
+    for row in together:
+        assert row_intervals(boards, matrix, {row: per_task[row]}, spec) == {row: together[row]}
+
+
+def test_a_malformed_report_document_is_skipped_when_asked(reports):
+    from generallevel.board_intervals import report_intervals
+
+    matrix = load_files([str(p) for p in sorted(reports.glob("*.json"))])
+    docs = {row: json.loads(open(src, encoding="utf-8").read()) for row, src in enumerate(matrix.sources)}
+    bad_row = matrix.models.index("alpha")
+    next(t for t in docs[bad_row]["tasks"] if "interval" in t)["interval"]["quantiles"][0] = "x"
+    boards = compute_boards(matrix, "A")
+    with pytest.raises(InputError, match="ascending"):
+        report_intervals(boards, matrix, docs, resamples=20)
+    skipped = []
+    found = report_intervals(boards, matrix, docs, resamples=20, on_bad=lambda row, e: skipped.append(row))
+    assert skipped == [bad_row] and sorted(found) == [matrix.models.index("beta")]

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from ..errors import MissingDependencyError
+from ..server.config import DEFAULT_SERVICE_BOARD_RESAMPLES
 
 DEFAULT_DATA = "generallevel-leaderboard"
 
@@ -49,11 +50,18 @@ def _db_url(db: str | None, data_dir: str) -> str:
                                                 "worker` processes instead (faster pages under load).")
 @click.option("--max-checks", default=2, show_default=True, type=click.IntRange(1, 64),
               help="Archive checks at once per web process (each needs up to ~120 MB; see docs/server.md).")
+@click.option("--ci-resamples", default=1000, show_default=True, type=click.IntRange(min=0), metavar="N",
+              help="Score submissions with 95 % confidence intervals from N resamples of their instances "
+                   "(about 2.5x the scoring time) and show board intervals, P(Level) and ties; 0: off "
+                   "(docs/intervals.md). `serve worker` processes take the same option.")
+@click.option("--board-resamples", default=DEFAULT_SERVICE_BOARD_RESAMPLES, show_default=True,
+              type=click.IntRange(min=10), metavar="N",
+              help="Redraws of each model's board intervals (computed once per scored submission).")
 @click.option("--demo", is_flag=True, help="Start a demo board on a temporary SQLite database with a few scored "
                                            "demo models (the demo tree's annotations are the answers).")
 @click.pass_context
 def command(ctx, db, data_dir, answers, host, port, max_upload_mb, stale_after, web_workers, no_worker, max_checks,
-            demo) -> None:
+            ci_resamples, board_resamples, demo) -> None:
     """Run the General-Level leaderboard web service (boards, model pages, submissions, JSON API)."""
     if ctx.invoked_subcommand is not None:
         return
@@ -69,7 +77,8 @@ def command(ctx, db, data_dir, answers, host, port, max_upload_mb, stale_after, 
         from ..server.demo import prepare_demo
 
         click.echo("preparing the demo board (scoring the demo models)...")
-        config, token = prepare_demo(max_upload_bytes=int(max_upload_mb * MiB))
+        config, token = prepare_demo(max_upload_bytes=int(max_upload_mb * MiB), ci_resamples=ci_resamples,
+                                     board_resamples=board_resamples)
         click.echo(f"demo data (a temporary directory; delete it when done): {config.data_dir.parent}")
         click.echo(f"demo user 'demo', API token: {token}")
         click.echo(f"an archive to try the upload with: {config.data_dir.parent / 'try-me' / 'my-model-scope-a.zip'}")
@@ -77,7 +86,8 @@ def command(ctx, db, data_dir, answers, host, port, max_upload_mb, stale_after, 
         config = ServerConfig(data_dir=Path(data_dir), answers_dir=Path(answers) if answers else None, db_url=db,
                               max_upload_bytes=int(max_upload_mb * MiB), stale_after_seconds=stale_after,
                               heartbeat_seconds=min(5.0, stale_after / 3), start_worker=not no_worker,
-                              max_concurrent_checks=max_checks)
+                              max_concurrent_checks=max_checks, ci_resamples=ci_resamples,
+                              board_resamples=board_resamples)
         if answers is None and not no_worker:
             click.echo("warning: no --answers given: submissions are queued but cannot be scored", err=True)
     click.echo(f"leaderboard on http://{host}:{port}/")
@@ -98,7 +108,10 @@ def command(ctx, db, data_dir, answers, host, port, max_upload_mb, stale_after, 
 @click.option("--stale-after", default=30.0, show_default=True, type=float,
               help="The lease (as for `serve`); use the same value everywhere.")
 @click.option("--poll", default=1.0, show_default=True, type=float, help="Seconds between looks at an empty queue.")
-def worker_command(db, data_dir, answers, stale_after, poll) -> None:
+@click.option("--ci-resamples", default=1000, show_default=True, type=click.IntRange(min=0), metavar="N",
+              help="As for `serve`: score with confidence intervals from N resamples; 0: off. Use the same "
+                   "value as the web service.")
+def worker_command(db, data_dir, answers, stale_after, poll, ci_resamples) -> None:
     """Score queued submissions in this process until stopped (SIGTERM/SIGINT); run any number of them.
 
     Claims are row-locked (FOR UPDATE SKIP LOCKED on PostgreSQL), each claim is a lease renewed by a
@@ -115,7 +128,7 @@ def worker_command(db, data_dir, answers, stale_after, poll) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     config = ServerConfig(data_dir=Path(data_dir), answers_dir=Path(answers), db_url=_db_url(db, data_dir),
                           stale_after_seconds=stale_after, heartbeat_seconds=min(5.0, stale_after / 3),
-                          poll_seconds=poll)
+                          poll_seconds=poll, ci_resamples=ci_resamples)
     state = AppState(config)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

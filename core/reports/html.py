@@ -112,16 +112,9 @@ def _bars_svg(rows: list[tuple[str, list[tuple[str, float, str]]]], width: int =
 def _as_dict(report: Any) -> dict[str, Any]:
     if isinstance(report, Mapping):
         return dict(report)
-    inner = getattr(report, "report", None)  # EvaluationResult, SubmissionResult
-    if inner is not None and hasattr(inner, "to_dict"):
-        d = inner.to_dict(include_tasks=True)
-        if getattr(report, "intervals", None) is not None:  # evaluate --ci: intervals beside the rows
-            d["intervals"] = report.intervals
-            by_id = {t.task_id: t.interval_info for t in report.tasks if t.interval_info is not None}
-            for t in d["tasks"]:
-                if t["id"] in by_id:
-                    t["interval"] = by_id[t["id"]]
-        return d
+    evaluation = getattr(report, "evaluation", report)  # a SubmissionResult wraps an EvaluationResult
+    if hasattr(evaluation, "report_dict"):  # with --ci: intervals beside the rows
+        return evaluation.report_dict()
     return report.to_dict(include_tasks=True)
 
 

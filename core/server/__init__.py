@@ -9,7 +9,8 @@ sessions, write locks), ``auth`` (API tokens, hashes only), ``limits`` (fair-use
 bodies streamed into scratch folders), ``service`` (reserving, checking and queueing submissions),
 ``contributions`` (datasets), ``state`` (what routes and workers share: check slots, leases, the
 board version), ``worker`` (scoring, leases, crash recovery; embedded or ``serve worker``),
-``views`` (what the pages show; reports scrubbed), ``cache`` (rendered boards in memory),
+``views`` (what the pages show; reports scrubbed), ``board_ci`` (confidence intervals and ties on
+the boards, once per stored report), ``cache`` (rendered boards in memory),
 ``api``/``pages`` (routes), ``app`` (the factory), ``admin`` and ``demo`` (operator tasks).
 """
 

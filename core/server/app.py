@@ -95,7 +95,8 @@ def config_to_env(config: ServerConfig) -> str:
                        "db_url": config.db_url, "max_upload_bytes": config.max_upload_bytes,
                        "stale_after_seconds": config.stale_after_seconds,
                        "heartbeat_seconds": config.heartbeat_seconds, "start_worker": config.start_worker,
-                       "max_concurrent_checks": config.max_concurrent_checks, "title": config.title})
+                       "max_concurrent_checks": config.max_concurrent_checks, "title": config.title,
+                       "ci_resamples": config.ci_resamples, "board_resamples": config.board_resamples})
 
 
 def app_from_env() -> FastAPI:

@@ -11,6 +11,9 @@ from ..errors import InputError
 from .clock import Clock, system_clock
 
 MiB = 1024 * 1024
+CI_SEED = 0  # the seed of every interval the service computes (scoring and boards): reproducible numbers
+# Board intervals redraw each model this many times (the CLI's leaderboard --ci: 400); see board_ci.py
+DEFAULT_SERVICE_BOARD_RESAMPLES = 200
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,11 @@ class ServerConfig:
     max_concurrent_checks: int = 2  # archive checks at once in one process (memory: see docs/server.md)
     check_wait_seconds: float = 30.0  # how long an upload waits for a check slot before 503
     board_refresh_seconds: float = 1.0  # how often a process looks for results landed elsewhere
+    # Confidence intervals (docs/intervals.md): submissions are scored with ci_resamples resamples of
+    # their instances (about 2.5x the scoring time; 0 = off: no intervals scored nor shown), and each
+    # model's board intervals are redrawn board_resamples times, once per stored report.
+    ci_resamples: int = 1000
+    board_resamples: int = DEFAULT_SERVICE_BOARD_RESAMPLES
     title: str = "General-Level Leaderboard"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -82,7 +90,15 @@ class ServerConfig:
             raise InputError("stale_after_seconds must exceed heartbeat_seconds")
         if self.max_concurrent_checks < 1:
             raise InputError("max_concurrent_checks must be at least 1")
+        if not _whole(self.ci_resamples) or self.ci_resamples < 0 or 0 < self.ci_resamples < 10:
+            raise InputError("ci_resamples must be 0 (no intervals) or an integer of at least 10")
+        if not _whole(self.board_resamples) or self.board_resamples < 10:
+            raise InputError("board_resamples must be an integer of at least 10")
 
     @property
     def database_url(self) -> str:
         return self.db_url or f"sqlite:///{self.data_dir / 'leaderboard.sqlite3'}"
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

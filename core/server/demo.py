@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from .config import MiB, ServerConfig
 
@@ -48,15 +49,16 @@ def build_archive(dest_dir: Path, model: str, board: str, folders: tuple[str, ..
 
 
 def prepare_demo(max_upload_bytes: int = 50 * MiB, root: Path | None = None,
-                 models=DEMO_MODELS) -> tuple[ServerConfig, str]:
-    """Create the demo data directory, users and scored models; returns (config, the demo user's token)."""
+                 models=DEMO_MODELS, **settings: Any) -> tuple[ServerConfig, str]:
+    """Create the demo data directory, users and scored models; returns (config, the demo user's token).
+    ``settings``: further :class:`ServerConfig` fields (e.g. ``ci_resamples``), used for the scoring too."""
     from . import admin
     from .state import AppState
 
     answers, _ = demo_paths()
     root = Path(root) if root is not None else Path(tempfile.mkdtemp(prefix="generallevel-demo-"))
     config = ServerConfig(data_dir=root / "data", answers_dir=answers, max_upload_bytes=max_upload_bytes,
-                          title="General-Level Leaderboard (demo)")
+                          title="General-Level Leaderboard (demo)", **settings)
     state = AppState(config)
     try:
         admin.add_user(state.sessions, "demo-lab", "lab@example.org")

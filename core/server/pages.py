@@ -14,6 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
+from ..reports import interval_text
+from ..reports.boards import TIE_RULE
 from . import views
 from .api import read_form
 from .charts import bar_chart
@@ -37,6 +39,7 @@ def _visible(value: Any) -> Any:
 
 
 templates.env.finalize = _visible
+templates.env.filters["interval"] = interval_text  # "[low, high]", as the CLI leaderboard writes intervals
 _TYPES = {".css": "text/css; charset=utf-8", ".svg": "image/svg+xml", ".ico": "image/x-icon"}
 STATIC = {p.name: (p.read_bytes(), _TYPES.get(p.suffix, "application/octet-stream"))
           for p in sorted((HERE / "static").iterdir()) if p.is_file() and p.suffix in _TYPES}
@@ -79,7 +82,7 @@ def home(request: Request, sort: str = "level") -> Response:
 def board_page(request: Request, scope: str, board: str | None = None, sort: str = "level") -> Response:
     state = _state(request)
     data = views.board(state, scope, board, sort)
-    return render(request, "board.html", data=data, scopes=views.scopes(state))
+    return render(request, "board.html", data=data, scopes=views.scopes(state), tie_rule=TIE_RULE)
 
 
 @router.get("/models", response_class=HTMLResponse)

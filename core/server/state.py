@@ -102,6 +102,8 @@ class AppState:
         # parsed, scrubbed stored reports by (public id, finished at), kept across board versions
         # (generallevel.server.views: a new result costs one parse, not one per model)
         self.reports: dict[Any, Any] = {}
+        # board intervals per stored report, under the same lock (generallevel.server.board_ci)
+        self.intervals: dict[Any, Any] = {}
         self.reports_lock = threading.Lock()
         self._local_version = 0
         self._db_version: tuple = ()
@@ -131,8 +133,14 @@ class AppState:
             self._slots.release()
 
     def score_submission(self, path: Path, answers_dir: Path, **extra: Any):
-        return self._score(path, answers_dir, max_member_bytes=self.config.max_member_bytes,
-                           max_total_bytes=self.config.max_total_bytes, redact_answers=True, **extra)
+        """Score an archive with the service's limits, answer redaction and (``ci_resamples`` > 0)
+        intervals: the stored report then carries what the boards redraw their intervals from."""
+        from .config import CI_SEED
+
+        cfg = self.config
+        ci = {"ci": True, "resamples": cfg.ci_resamples, "seed": CI_SEED} if cfg.ci_resamples else {}
+        return self._score(path, answers_dir, max_member_bytes=cfg.max_member_bytes,
+                           max_total_bytes=cfg.max_total_bytes, redact_answers=True, **ci, **extra)
 
     def scrub_paths(self, text: str, archive: Path) -> str:
         """``text`` with the answers' and the server's paths replaced by neutral labels."""

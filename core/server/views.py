@@ -22,6 +22,7 @@ from sqlalchemy.orm import defer
 from ..answer_redaction import mask_reference_values
 from ..errors import GeneralLevelError
 from ..levels import MODALITIES
+from .board_ci import submission_intervals, with_intervals
 from .clock import iso
 from .db import Submission, read_session
 from .service import Refusal
@@ -52,6 +53,8 @@ def scrub_report(report: dict[str, Any]) -> dict[str, Any]:
     clean(report.get("evaluation"))
     for t in report.get("tasks") or []:
         clean(t)
+        if isinstance(t, dict):
+            clean(t.get("interval"))  # its notes; its numbers are the model's own scores, kept
     return report
 
 
@@ -178,6 +181,11 @@ def _compute(state) -> dict[str, Any]:
         except GeneralLevelError as e:  # a bad stored report must not take the site down
             return {"specs": specs, "boards": {}, "reports": {}, "subs": {}, "models": {},
                     "notes": notes + [f"boards unavailable: {e}"]}
+        try:
+            intervals = submission_intervals(state, matrix, computed, subs, reports, [_report_key(r) for r in subs])
+        except GeneralLevelError as e:  # nor may intervals take the boards down
+            intervals = {}
+            notes.append(f"confidence intervals unavailable: {e}")
         sub_of = {r.public_id: r for r in subs}
         for b in computed:
             spec = b.spec.describe()
@@ -188,7 +196,8 @@ def _compute(state) -> dict[str, Any]:
                     continue
                 taken.add(sub.model_name.lower())
                 rows.append({**row, "model": sub.model_name, "submission": sub.public_id})
-            boards[spec["id"]] = {**spec, "tasks": b.n_tasks, "rows": _rank(rows)}
+            rows = with_intervals(_rank(rows), spec["id"], intervals)
+            boards[spec["id"]] = {**spec, "tasks": b.n_tasks, "rows": rows}
     return {"specs": specs, "boards": boards, "reports": reports, "notes": notes,
             "subs": {r.public_id: r for r in subs},
             "models": {r.model_name: r for r in latest_by_model.values()}}
