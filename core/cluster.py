@@ -1,7 +1,8 @@
 """Run evaluate's tasks on a Dask cluster: a running scheduler, or a LocalCluster of processes.
 
-``evaluate --scheduler ADDRESS`` (or ``local``) submits each task folder as one Dask task; results
-come back into folder order, so the report is identical to ``--jobs 1``. Dask, not a scheduler of
+``evaluate --scheduler ADDRESS`` (or ``local``) submits each task folder as one Dask task, except
+that small folders share one (Dask's round trip per task, milliseconds, would otherwise rival their
+work); results come back into folder order, so the report is identical to ``--jobs 1``. Dask, not a scheduler of
 our own: the same code runs on a laptop, on SLURM through dask-jobqueue and on Kubernetes through
 dask-kubernetes (docs/cluster.md). Dask is an optional extra (``[cluster]``) imported only here.
 
@@ -32,6 +33,8 @@ from .errors import InputError, MissingDependencyError
 
 DEFAULT_TIMEOUT = 3600.0  # seconds one task may run on a worker before it is failed (docs/cluster.md)
 POLL = 0.5  # seconds between checks of running tasks' ages
+GROUPS_PER_WORKER = 50  # small tasks share a Dask task until a group holds 1/(workers*this) of the input bytes
+MAX_GROUP = 32  # tasks in one group at most
 INSTALL = "pip install 'generallevel[cluster]'"
 
 
@@ -59,12 +62,39 @@ def _missing_paths(paths: list[str]) -> str | None:
     return None
 
 
-def _run_task(fn: Callable[..., Any], args: tuple) -> Any:
-    """On a worker: compute one task with one BLAS thread (the catalogues come from the worker plugin)."""
+def _run_tasks(fn: Callable[..., Any], arg_list: list[tuple]) -> list[Any]:
+    """On a worker: compute a group of tasks with one BLAS thread (the catalogues come from the worker
+    plugin); one Dask task for several small ones, so Dask's per-task round trip is paid once."""
     from . import evaluate as ev
 
     ev._one_thread()
-    return fn(*args)
+    return [fn(*args) for args in arg_list]
+
+
+def group_small(order: Sequence[int], sizes: Sequence[int], workers: int, alone: Callable[[int], bool] = lambda i: False,
+                per_worker: int | None = None, max_members: int | None = None) -> list[list[int]]:
+    """Submission groups in ``order``: a task of at least the target size runs alone, smaller ones share
+    a Dask task until their sizes reach it (at most ``max_members``). The target is the total size over
+    ``workers * per_worker``, so there stay enough groups to balance the workers.
+    ``alone(i)``: tasks that are never grouped (GPU work)."""
+    per_worker = GROUPS_PER_WORKER if per_worker is None else per_worker
+    max_members = MAX_GROUP if max_members is None else max_members
+    target = max(sum(sizes) / max(workers * per_worker, 1), 1)
+    groups: list[list[int]] = []
+    current: list[int] = []
+    filled = 0
+    for i in order:
+        if alone(i) or sizes[i] >= target:
+            groups.append([i])
+            continue
+        current.append(i)
+        filled += sizes[i]
+        if filled >= target or len(current) >= max_members:
+            groups.append(current)
+            current, filled = [], 0
+    if current:
+        groups.append(current)
+    return groups
 
 
 def _catalog_plugin(distributed: Any, catalogs: Any, name: str) -> Any:
@@ -150,11 +180,14 @@ class DaskRun:
     # -- run -----------------------------------------------------------------------------------
     def map(self, fn: Callable[..., Any], args: Sequence[tuple], catalogs: Any, failed: Callable[[int, str], Any],
             needs_gpu: Callable[[int], bool] = lambda i: False, order: Sequence[int] | None = None,
-            progress: Callable[[], None] = lambda: None) -> list[Any]:
+            progress: Callable[[], None] = lambda: None, groups: Sequence[Sequence[int]] | None = None) -> list[Any]:
         """``fn(*args[i])`` on the workers for every i, results in input order.
 
         ``failed(i, reason)`` builds the result of a task that could not finish (worker died twice,
-        timeout, cancelled); ``order`` is the submission order (largest first).
+        timeout, cancelled); ``order`` is the submission order (largest first). ``groups``: tasks that
+        share one Dask task (in submission order; default: each alone). A group that cannot finish
+        (its worker died twice, it ran past the timeout) is split and its tasks resubmitted one by one,
+        so only the task at fault fails, with its own reason.
         """
         distributed = self.distributed
         plugin = None
@@ -162,7 +195,9 @@ class DaskRun:
             plugin = f"generallevel-catalogs-{os.getpid()}-{time.monotonic_ns()}"
             self.client.register_plugin(_catalog_plugin(distributed, catalogs, plugin))
         try:
-            return self._map(fn, args, failed, needs_gpu, order, progress)
+            if groups is None:
+                groups = [[i] for i in (order if order is not None else range(len(args)))]
+            return self._map(fn, args, failed, needs_gpu, groups, progress)
         finally:
             if plugin is not None:
                 try:
@@ -170,19 +205,42 @@ class DaskRun:
                 except Exception:  # noqa: BLE001 - the cluster is going away anyway
                     pass
 
-    def _map(self, fn, args, failed, needs_gpu, order, progress) -> list[Any]:
+    def _map(self, fn, args, failed, needs_gpu, groups, progress) -> list[Any]:
         distributed = self.distributed
         gpu = self.gpu_workers()
-        futures = {}
-        for i in (order if order is not None else range(len(args))):
-            kw = {"resources": {"GPU": 1}} if gpu and needs_gpu(i) else {}
-            fut = self.client.submit(_run_task, fn, args[i], pure=False, key=f"generallevel-task-{i}-"
-                                     f"{os.getpid()}-{time.monotonic_ns()}", **kw)
-            futures[fut] = i
+        futures: dict[Any, list[int]] = {}
+
+        def submit(group: list[int]) -> Any:
+            kw = {"resources": {"GPU": 1}} if gpu and any(needs_gpu(i) for i in group) else {}
+            fut = self.client.submit(_run_tasks, fn, [args[i] for i in group], pure=False,
+                                     key=f"generallevel-tasks-{group[0]}-{len(group)}-{os.getpid()}-"
+                                         f"{time.monotonic_ns()}", **kw)
+            futures[fut] = group
+            return fut
+
+        for group in groups:
+            submit(list(group))
         results: list[Any] = [None] * len(args)
         pending = set(futures)
         started: dict[str, tuple[float, str]] = {}
         finished = distributed.as_completed(list(futures))
+
+        def settle(fut: Any, reason: str | None, value: Any = None) -> None:
+            """A group's end: its results, or (failed) its tasks alone again, or a single task's failure."""
+            group = futures[fut]
+            if reason is None:
+                for i, r in zip(group, value):
+                    results[i] = r
+                    progress()
+            elif len(group) > 1:
+                for i in group:
+                    again = submit([i])
+                    pending.add(again)
+                    finished.add(again)
+            else:
+                results[group[0]] = failed(group[0], reason)
+                progress()
+
         last_check = time.monotonic()
         while pending:
             batch = finished.next_batch(block=False)
@@ -190,17 +248,19 @@ class DaskRun:
                 if fut not in pending:  # failed by the timeout already
                     continue
                 pending.discard(fut)
-                i = futures[fut]
                 try:
-                    results[i] = fut.result()
+                    value = fut.result()
                 except Exception as e:  # noqa: BLE001 - KilledWorker, a cancelled future, ...
-                    results[i] = failed(i, self._reason(e))
-                progress()
+                    settle(fut, self._reason(e))
+                else:
+                    settle(fut, None, value)
             if not batch:
                 time.sleep(0.02)
             if self.timeout and pending and time.monotonic() - last_check >= POLL:
                 last_check = time.monotonic()
-                pending -= self._expire(pending, futures, started, results, failed, progress)
+                for fut, reason in self._expire(pending, started).items():
+                    pending.discard(fut)
+                    settle(fut, reason)
         return results
 
     def _reason(self, e: BaseException) -> str:
@@ -209,21 +269,22 @@ class DaskRun:
                     "the task was retried once")
         return f"Dask: {type(e).__name__}: {e}"
 
-    def _expire(self, pending: set, futures: dict, started: dict, results: list, failed, progress) -> set:
-        """Fail tasks running longer than the timeout and restart their workers; returns them."""
+    def _expire(self, pending: set, started: dict) -> dict[Any, str]:
+        """Cancel the Dask tasks running longer than the timeout and restart their workers; returns
+        each with its reason."""
         now = time.monotonic()
         for worker, keys in self.client.processing().items():
             for key in keys:
                 started.setdefault(key, (now, worker))
-        expired = {f for f in pending if f.key in started and now - started[f.key][0] > self.timeout}
+        expired = {}
         restart = set()
-        for fut in expired:
-            i = futures[fut]
-            fut.cancel()
-            results[i] = failed(i, f"timed out: still running after {self.timeout:g} s on Dask worker "
-                                   f"{started[fut.key][1]} (--task-timeout); the worker was restarted")
-            restart.add(started[fut.key][1])
-            progress()
+        for fut in pending:
+            if fut.key in started and now - started[fut.key][0] > self.timeout:
+                fut.cancel()
+                worker = started[fut.key][1]
+                expired[fut] = (f"timed out: still running after {self.timeout:g} s on Dask worker {worker} "
+                                f"(--task-timeout); the worker was restarted")
+                restart.add(worker)
         if restart:
             try:
                 self.client.restart_workers(sorted(restart))
@@ -264,8 +325,11 @@ def evaluate_pairs(pairs: Sequence[tuple[Any, Any]], extra: tuple, *, roots: Seq
         except Exception:  # noqa: BLE001 - the folder name is not a task name: the worker resolves it
             return False
 
-    order = sorted(range(len(pairs)), key=lambda i: -ev._input_bytes(*pairs[i]))
+    sizes = [ev._input_bytes(*pair) for pair in pairs]
+    order = sorted(range(len(pairs)), key=lambda i: -sizes[i])
     with DaskRun(scheduler, workers, timeout, dashboard, notes) as run:
         run.check_paths(roots)
+        n_workers = max(len(run.client.scheduler_info().get("workers", {})), 1)
+        groups = group_small(order, sizes, n_workers, alone=needs_gpu)
         return run.map(ev.evaluate_folder, [(f, p, *extra) for f, p in pairs], catalogs, failed,
-                       needs_gpu=needs_gpu, order=order, progress=lambda: bar.update(1))
+                       needs_gpu=needs_gpu, groups=groups, progress=lambda: bar.update(1))

@@ -157,6 +157,51 @@ def test_a_hung_task_times_out_and_the_run_finishes(tmp_path, slow_plugin):
     assert sum(t.status == "scored" for t in result.tasks) == 2
 
 
+def test_small_tasks_share_a_dask_task_and_large_ones_run_alone():
+    from generallevel.cluster import group_small
+
+    sizes = [900, 10, 40, 500, 30, 30, 5, 5, 5]  # total 1525; 2 workers x 2 groups: target 381.25
+    order = sorted(range(len(sizes)), key=lambda i: -sizes[i])  # 0, 3, 2, 4, 5, 1, 6, 7, 8
+    assert group_small(order, sizes, workers=2, per_worker=2) == [[0], [3], [2, 4, 5, 1, 6, 7, 8]]
+    assert group_small(order, sizes, workers=2, per_worker=2, max_members=3) == [[0], [3], [2, 4, 5], [1, 6, 7], [8]]
+    assert group_small(order, sizes, workers=2, per_worker=2, alone=lambda i: i == 4) == [
+        [0], [3], [4], [2, 5, 1, 6, 7, 8]]
+    assert group_small(order, sizes, workers=1, per_worker=1000) == [[i] for i in order]  # target 1.5: all alone
+
+
+@pytest.fixture
+def one_group(monkeypatch):
+    """Every task folder in one Dask task (a group's target size is then the whole input)."""
+    import generallevel.cluster as cluster
+
+    monkeypatch.setattr(cluster, "GROUPS_PER_WORKER", 0)
+
+
+def test_a_group_with_a_task_that_kills_every_worker_is_split_and_only_that_task_fails(tmp_path, slow_plugin,
+                                                                                     one_group):
+    slow_plugin(mode="die")
+    data, preds = _tree(tmp_path)
+    result = evaluate(data, preds, "m", jobs=2, scheduler="local")
+    bad = next(t for t in result.tasks if t.folder.endswith("Slow_Task"))
+    assert bad.status == "failed" and "died twice" in bad.error
+    assert sorted(t.task_id for t in result.tasks if t.status == "scored") == [
+        "commonsense-reasoning", "human-action-recognition"]
+
+
+def test_a_group_with_a_hung_task_is_split_and_only_that_task_times_out(tmp_path, slow_plugin, one_group):
+    slow_plugin(mode="hang")
+    data, preds = _tree(tmp_path)
+    result = evaluate(data, preds, "m", jobs=2, scheduler="local", task_timeout=3)
+    bad = next(t for t in result.tasks if t.folder.endswith("Slow_Task"))
+    assert bad.status == "failed" and "timed out" in bad.error
+    assert sum(t.status == "scored" for t in result.tasks) == 2
+
+
+def test_grouped_tasks_give_the_same_report_as_jobs_1(one_group):
+    dask = evaluate(DEMO_DATASET, DEMO_PREDICTIONS, "demo-omni", jobs=2, scheduler="local")
+    assert _stable(dask) == _stable(evaluate(DEMO_DATASET, DEMO_PREDICTIONS, "demo-omni", jobs=1))
+
+
 def test_a_path_the_workers_cannot_see_is_one_clear_error(tmp_path):
     missing = tmp_path / "only-on-the-client"
     with DaskRun("local", workers=1) as run:
