@@ -13,6 +13,7 @@ MatrixBuilder).
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 from urllib.parse import quote
 
@@ -28,6 +29,7 @@ from .db import Submission, read_session
 from .service import Refusal
 
 SORTS = ("level", "score")
+log = logging.getLogger("generallevel.server.views")
 
 
 def model_url(name: str) -> str:
@@ -183,9 +185,11 @@ def _compute(state) -> dict[str, Any]:
                     "notes": notes + [f"boards unavailable: {e}"]}
         try:
             intervals = submission_intervals(state, matrix, computed, subs, reports, [_report_key(r) for r in subs])
-        except GeneralLevelError as e:  # nor may intervals take the boards down
+        except Exception as e:  # noqa: BLE001 - intervals are extra: never worth the boards
+            log.exception("board intervals failed")
             intervals = {}
-            notes.append(f"confidence intervals unavailable: {e}")
+            notes.append("confidence intervals unavailable: " + (str(e) if isinstance(e, GeneralLevelError)
+                                                                 else "an internal error (logged)"))
         sub_of = {r.public_id: r for r in subs}
         for b in computed:
             spec = b.spec.describe()

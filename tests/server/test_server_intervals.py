@@ -165,11 +165,45 @@ def test_a_new_result_redraws_only_its_own_intervals(boards, small_archive, monk
     assert "ci" in next(r for r in rows if r["model"] == "Newcomer")
 
 
-def test_config_refuses_bad_resamples(tmp_path):
+def test_failing_intervals_never_cost_the_boards(boards, monkeypatch):
+    site, app, client = boards
+    want = [(r["model"], r["score"]) for r in client.get("/api/boards/A").json()["rows"]]
+
+    def broken(*args, **kwargs):
+        raise ValueError("/secret/path broke")
+
+    monkeypatch.setattr(board_ci, "report_intervals", broken)
+    app.state.gl.intervals = {}
+    app.state.gl.boards_changed()
+    got = client.get("/api/boards/A").json()
+    assert [(r["model"], r["score"]) for r in got["rows"]] == want and not any("ci" in r for r in got["rows"])
+    assert "confidence intervals unavailable: an internal error (logged)" in got["notes"]
+    assert "secret" not in json.dumps(got)
+
+
+def test_config_settings(tmp_path):
     from generallevel.errors import InputError
+    from generallevel.server.app import config_to_env
     from generallevel.server.config import ServerConfig
 
     for bad in ({"ci_resamples": 5}, {"ci_resamples": -1}, {"board_resamples": 0}, {"ci_resamples": True}):
         with pytest.raises(InputError, match="resamples"):
             ServerConfig(data_dir=tmp_path, **bad)
     assert ServerConfig(data_dir=tmp_path, ci_resamples=0).ci_resamples == 0
+    cfg = ServerConfig(data_dir=tmp_path, ci_resamples=300, board_resamples=50)
+    again = ServerConfig(**json.loads(config_to_env(cfg)))  # what `serve --workers N` hands each web process
+    assert (again.ci_resamples, again.board_resamples) == (300, 50)
+
+
+@pytest.mark.parametrize("args, want", [([], (1000, 200)),
+                                        (["--ci-resamples", "0", "--board-resamples", "30"], (0, 30))])
+def test_serve_options_reach_the_config(tmp_path, monkeypatch, args, want):
+    import uvicorn
+
+    apps = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: apps.append(app))
+    r = CliRunner().invoke(main, ["serve", "--data-dir", str(tmp_path), "--no-worker", *args])
+    assert r.exit_code == 0, r.output
+    for app in apps:
+        app.state.gl.stop()
+    assert [(a.state.gl.config.ci_resamples, a.state.gl.config.board_resamples) for a in apps] == [want]
