@@ -74,7 +74,8 @@ def test_evaluate_report_validates(validator, evaluate_doc):
     assert {t["status"] for t in evaluate_doc["tasks"]} >= {"scored", "unsupported"}
 
 
-def test_submission_report_validates(validator, tmp_path):
+@pytest.mark.parametrize("ci", [False, True])
+def test_submission_report_validates(validator, tmp_path, ci):
     import zipfile
 
     from generallevel.evaluate import DEMO_DATASET, DEMO_PREDICTIONS
@@ -84,8 +85,10 @@ def test_submission_report_validates(validator, tmp_path):
     with zipfile.ZipFile(archive, "w") as zf:
         for f in sorted(DEMO_PREDICTIONS.rglob("prediction.json")):
             zf.write(f, f.relative_to(DEMO_PREDICTIONS).as_posix())
-    doc = json.loads(json.dumps(score_submission(archive, DEMO_DATASET).to_dict(include_tasks=True)))
+    options = {"ci": True, "resamples": 50} if ci else {}  # the leaderboard service's reports carry intervals
+    doc = json.loads(json.dumps(score_submission(archive, DEMO_DATASET, **options).to_dict(include_tasks=True)))
     assert _errors(validator, doc) == []
+    assert ("intervals" in doc) == ci and any("interval" in t for t in doc["tasks"]) == ci
 
 
 @pytest.mark.parametrize("mutate, where", [
