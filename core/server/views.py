@@ -290,7 +290,8 @@ def model_detail(state, name: str) -> dict[str, Any]:
         if row is not None:
             placements.append({"board": b["id"], "title": b["title"], "scope": b["scope"], "rank": row["rank"],
                                "of": len(b["rows"]), "level": row["level"], "score": row["score"],
-                               "supported": row["supported"], "tasks": row["tasks"]})
+                               "supported": row["supported"], "tasks": row["tasks"],
+                               **{k: row[k] for k in ("ci", "p_level", "tied") if k in row}})
     modalities = {m: report["modalities"][m] for m in MODALITIES if m in report.get("modalities", {})}
     submitted = report.get("submission") or {}
     return {

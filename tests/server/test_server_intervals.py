@@ -116,6 +116,22 @@ def test_board_page_shows_intervals_p_level_and_ties(boards):
     assert {r["model"]: r.get("ci") for r in by_score} == {r["model"]: r.get("ci") for r in api}
 
 
+def test_model_pages_show_the_interval_on_every_board(boards):
+    site, app, client = boards
+    for model in ("Omni", "Plain"):
+        placements = client.get(f"/api/models/{model.replace(' ', '%20')}").json()["boards"]
+        page = client.get(f"/models/{model}").text
+        assert placements
+        for p in placements:
+            row = next(r for r in client.get(f"/api/boards/{p['scope']}", params={"board": p["board"]}).json()["rows"]
+                       if r["model"] == model)
+            keys = ("ci", "p_level", "tied")
+            assert {k: p.get(k) for k in keys} == {k: row.get(k) for k in keys}
+        assert ("<th>95 % CI</th>" in page) == (model == "Omni")
+        if model == "Omni":
+            assert all(interval_text(p["ci"]) in page for p in placements)
+
+
 def test_stored_reports_keep_their_intervals_through_scrubbing(boards):
     site, app, client = boards
     stored = _stored_reports(app.state.gl)["Omni"]
