@@ -324,16 +324,29 @@ def _sequence_overlaps(predictions: Any, references: Any) -> list[np.ndarray]:
         p = np.array([[0.0, 0.0, 0.0, 0.0] if b is None else b for b in p_seq], dtype=float)
         if p.shape != g.shape or not np.isfinite(p).all():
             raise InputError(f"AUC (success): sequence {i}: predictions must be [x, y, w, h] boxes (or None) per frame")
+        for what, boxes in (("ground-truth", g), ("predicted", p)):
+            if (boxes[:, 2:] < 0).any():
+                frame = int(np.argmax((boxes[:, 2:] < 0).any(axis=1)))
+                raise InputError(f"AUC (success): sequence {i}, frame {frame}: the {what} box {boxes[frame].tolist()} "
+                                 f"has a negative width or height ([x, y, w, h] boxes, not [x1, y1, x2, y2]?)")
         w = np.clip(np.minimum(p[:, 0] + p[:, 2], g[:, 0] + g[:, 2]) - np.maximum(p[:, 0], g[:, 0]), 0, None)
         h = np.clip(np.minimum(p[:, 1] + p[:, 3], g[:, 1] + g[:, 3]) - np.maximum(p[:, 1], g[:, 1]), 0, None)
         inter = w * h
         union = p[:, 2] * p[:, 3] + g[:, 2] * g[:, 3] - inter
-        iou = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+        iou = _at_most_one(np.divide(inter, union, out=np.zeros_like(inter), where=union > 0))
         out.append(np.where(missing, 0.0, iou))
     return out
 
 
 _NO_BOX = [0.0, 0.0, 0.0, 0.0]  # a missing prediction's box (its overlap is set to 0)
+
+
+def _at_most_one(iou: np.ndarray) -> np.ndarray:
+    """IoU of boxes with non-negative sizes is at most 1 (the intersection lies in both boxes), but
+    the float intersection of two identical fractional boxes can exceed either area by an ulp, which
+    made an IoU of 1.0000000000000002: counted above the threshold 1.0 (the exact value is not) and
+    refused as "not an overlap in [0, 1]". Rounding back to 1 is the exact value."""
+    return np.minimum(iou, 1.0)
 
 
 def _box_rows(rows: list) -> np.ndarray:
@@ -368,13 +381,13 @@ def _success_auc_of_boxes(predictions: Any, references: Any) -> float | None:
         return None
     if g.ndim != 2 or g.shape[1] != 4 or p.shape != g.shape or not (np.isfinite(g).all() and np.isfinite(p).all()):
         return None
+    if (g[:, 2:] < 0).any() or (p[:, 2:] < 0).any():
+        return None  # the per-sequence path names the frame
     w = np.clip(np.minimum(p[:, 0] + p[:, 2], g[:, 0] + g[:, 2]) - np.maximum(p[:, 0], g[:, 0]), 0, None)
     h = np.clip(np.minimum(p[:, 1] + p[:, 3], g[:, 1] + g[:, 3]) - np.maximum(p[:, 1], g[:, 1]), 0, None)
     inter = w * h
     union = p[:, 2] * p[:, 3] + g[:, 2] * g[:, 3] - inter
-    iou = np.where(missing, 0.0, np.divide(inter, union, out=np.zeros_like(inter), where=union > 0))
-    if (iou < 0).any() or (iou > 1).any():
-        return None  # success_auc refuses these with its message
+    iou = np.where(missing, 0.0, _at_most_one(np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)))
     thresholds = np.arange(21) / 20.0
     n = np.asarray(lengths)
     starts = np.concatenate([[0], np.cumsum(n)[:-1]])

@@ -367,6 +367,26 @@ def test_success_auc_from_boxes_equals_success_auc_of_hand_ious():
         m.compute([[[0, 0, 1, 1]]], [[[0, 0, 1, 1], [0, 0, 1, 1]]], curve="success")
 
 
+def test_success_auc_of_identical_fractional_boxes_is_an_exact_overlap_of_one():
+    # the float intersection of this box with itself exceeds its area by an ulp (IoU 1.0000000000000002)
+    box = [63.69616873214543, 26.97867137638703, 4.0973523936194685, 1.6527635528529094]
+    w = min(box[0] + box[2], box[0] + box[2]) - box[0]
+    h = min(box[1] + box[3], box[1] + box[3]) - box[1]
+    assert w * h / (2 * box[2] * box[3] - w * h) > 1.0  # the rounding the metric must not pass on
+    m = gl.get_metric("AUC")
+    # IoU exactly 1 is above 20 of the 21 thresholds (0, .05, ..., .95; not 1.0): 100 * 20/21
+    assert m.compute([[box, box]], [[box, box]], curve="success") == pytest.approx(100 * 20 / 21, abs=1e-12)
+    from generallevel_builtin.classification import _sequence_overlaps
+
+    assert _sequence_overlaps([[box]], [[box]])[0].tolist() == [1.0]
+
+
+def test_success_auc_names_a_box_with_a_negative_size():
+    preds, refs = [[[0, 0, 2, 2], [3, 3, -1, 1]]], [[[0, 0, 2, 2], [0, 0, 2, 2]]]
+    with pytest.raises(gl.InputError, match=r"sequence 0, frame 1: the predicted box .* negative width"):
+        gl.get_metric("AUC").compute(preds, refs, curve="success")
+
+
 def _per_sequence_success_auc(preds, refs) -> float:
     from generallevel_builtin.classification import _sequence_overlaps, success_auc
 
