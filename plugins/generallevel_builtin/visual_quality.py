@@ -29,14 +29,14 @@ _M = "generallevel_builtin.visual_quality:"
 def register_metrics(register):
     register(Metric("PSNR", True, (0.0, None), "dB", Tanh(20.0), _M + "psnr", aliases=("Peak Signal-to-Noise Ratio",),
                     reference="torchmetrics PeakSignalNoiseRatio(dim=(1, 2, 3), reduction='elementwise_mean'); "
-                              "hand-computed per-image PSNR", requires=("torch", "torchmetrics"),
+                              "hand-computed per-image PSNR",
                     inputs="images (first axis = image: N x H x W, N x C x H x W, N x H x W x C, or a list) in "
                            "[0, data_range]; mean of per-image PSNR; options data_range (default 255 for integer "
                            "images, 1.0 for floats), max_db (cap; identical images otherwise raise), "
                            "skip_identical=False (True: leave identical pairs, whose PSNR is infinite, out of the "
                            "mean, as General-Bench's video restoration evaluator does)"))
     register(Metric("MS-SSIM", True, (-1.0, 1.0), "fraction", Affine(-1.0, 1.0), _M + "ms_ssim", aliases=("MSSSIM",),
-                    reference="torchmetrics MultiScaleStructuralSimilarityIndexMeasure", requires=("torch", "torchmetrics"),
+                    reference="torchmetrics MultiScaleStructuralSimilarityIndexMeasure",
                     inputs="images N x C x H x W (or N x H x W x C, N x H x W, a list), H and W >= 176; "
                            "mean of per-image MS-SSIM; options data_range, batch_size"))
     feats = ("predictions, references: feature matrices (N x D) from a feature extractor, {'mu', 'sigma'} "
