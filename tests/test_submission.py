@@ -298,6 +298,27 @@ def test_cli(tmp_path):
     assert r.exit_code == 0 and "scope-c-3d-generation" in r.output
 
 
+def test_cli_score_with_confidence_intervals_passes_them_to_evaluate(tmp_path):
+    run = lambda *a: CliRunner().invoke(main, ["submission", *map(str, a)], catch_exceptions=False)  # noqa: E731
+    archive = _demo_archive(tmp_path / "demo-omni-scope-a.zip")
+    r = run("score", archive, "--answers", DEMO_DATASET, "--format", "json", "--ci", "--resamples", 40, "--seed", 3)
+    assert r.exit_code == 0
+    got = json.loads(r.stdout)
+    same = score_submission(archive, DEMO_DATASET, ci=True, resamples=40, seed=3).to_dict(include_tasks=True)
+    assert got["intervals"]["resamples"] == 40 and got["intervals"]["seed"] == 3
+    assert got["intervals"] == same["intervals"]
+    assert any("interval" in t for t in got["tasks"])
+    other = json.loads(run("score", archive, "--answers", DEMO_DATASET, "--format", "json", "--ci", "--resamples", 40,
+                           "--seed", 4).stdout)
+    assert other["intervals"]["seed"] == 4
+    r = run("score", archive, "--answers", DEMO_DATASET, "--ci", "--resamples", 40)
+    assert r.exit_code == 0 and "95 % intervals (40 resamples, seed 0" in r.stdout
+    assert "Probability of each Level" in r.stdout
+    r = CliRunner().invoke(main, ["submission", "score", str(archive), "--answers", str(DEMO_DATASET),
+                                  "--resamples", "40"])
+    assert r.exit_code == 2 and "--resamples needs --ci" in r.output
+
+
 def test_score_submission_honours_expect_registry(tmp_path):
     import generallevel as gl
 

@@ -67,19 +67,34 @@ def check_cmd(archive: str, as_json: bool, max_member_bytes, max_total_bytes) ->
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
 @click.option("--strict", is_flag=True, help="Fail if any task fails or any problem is found.")
 @click.option("--expect-registry", metavar="SHA256", help="Refuse to score if the registry fingerprint differs.")
+@click.option("--ci", "ci", is_flag=True,
+              help="95 % confidence intervals for task scores, wins and Levels, as evaluate --ci (the service "
+                   "scores submissions this way; docs/intervals.md).")
+@click.option("--resamples", type=click.IntRange(min=10), default=None, metavar="N",
+              help="With --ci: resamples per task (default 1000).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="With --ci: the seed.")
 @_limits
-def score_cmd(archive, answers, model, fmt, output, jobs, strict, expect_registry, max_member_bytes,
-              max_total_bytes) -> None:
+def score_cmd(archive, answers, model, fmt, output, jobs, strict, expect_registry, ci, resamples, seed,
+              max_member_bytes, max_total_bytes) -> None:
     """Check ARCHIVE, then evaluate its predictions against the answers tree."""
     from ..reports import render
     from ..submission import score_submission
+    from .evaluate import interval_lines
 
+    if resamples is not None and not ci:
+        raise click.UsageError("--resamples needs --ci")
     result = score_submission(archive, answers, model, jobs=jobs, strict=strict, expect_registry=expect_registry,
-                              **_kwargs(max_member_bytes, max_total_bytes))
+                              ci=ci, resamples=resamples, seed=seed, **_kwargs(max_member_bytes, max_total_bytes))
     if fmt == "json":
         text = json.dumps(result.to_dict(include_tasks=True), indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "html" and ci:
+        from ..reports.html import render_html
+
+        text = render_html(result.evaluation)  # the interval bars, Level probabilities and fragile wins
     else:
         text = render(result.report, fmt, include_tasks=True)
+        if ci and fmt in ("table", "markdown"):
+            text += "\n" + "\n".join(interval_lines(result.evaluation)) + "\n"
         if fmt in ("table", "markdown"):
             b = result.board
             text += (f"\nBoard {b['id']} ({b['title']}): Level {b['level']}, score {b['score']:.2f}, "
