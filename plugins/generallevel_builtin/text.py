@@ -17,6 +17,7 @@ from ._text_utils import as_list, lcs_length, levenshtein_function, rouge_tokeni
 
 _M = "generallevel_builtin.text:"
 _S = "generallevel_builtin.resampling_stats:"
+_T = "generallevel_builtin.text_resampling:"
 
 
 @hookimpl
@@ -45,13 +46,14 @@ def register_metrics(register):
                     reference="pycocoevalcap Cider",
                     inputs=txt + "; CIDEr-D x 100 (pycocoevalcap's 0..10 scale times 100; can exceed 100, the "
                     "task score is clipped at 100); option tokenize='coco' (lowercase, strip punctuation) | "
-                    "'none' (already tokenised) | callable", max_resamples=100))
+                    "'none' (already tokenised) | callable", resampler=_T + "cider"))
     register(percent("ANLS", _M + "anls", "Average Normalized Levenshtein Similarity",
                      reference="hand-computed ANLS (threshold 0.5) with Levenshtein distance",
                      inputs=txt + "; DocVQA ANLS, max over references; option threshold=0.5"))
     register(percent("CodeBLEU", _M + "codebleu", "Code BLEU", reference="codebleu.calc_codebleu",
                      inputs=txt + "; options lang='python', weights=(0.25, 0.25, 0.25, 0.25); "
-                     "needs codebleu and tree-sitter-python==0.21.0", max_resamples=25))
+                     "needs codebleu and tree-sitter-python==0.21.0", item_stats=_T + "codebleu_stats",
+                     from_stats=_T + "codebleu_from_stats", max_resamples=25))
     register(percent("GPT-Score", _M + "judged_score", "GPT Score", "Judge Score",
                      reference="hand-computed mean of judged scores rescaled to 0..100",
                      inputs="predictions: judge scores per instance (references ignored, may be None); "
