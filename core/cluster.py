@@ -17,8 +17,12 @@ What this module adds to plain ``client.submit``:
   with that reason, never the run;
 * a per-task timeout: a task processing longer than ``timeout`` seconds fails with a timeout, and its
   worker is restarted (a running Python thread cannot be stopped any other way), so the run never hangs;
-* GPU work is pinned: when a worker advertises a ``GPU`` resource, tasks that need a model
-  (``needs_gpu``) are submitted with ``resources={"GPU": 1}``.
+* feature extraction spreads over the cluster: a model-based task (FID, FVD, FAD, CLIP-*, ...) whose
+  items name media files has them decoded and embedded in Dask tasks of :data:`SPREAD_FILES` files
+  each (split at the extractor's batch boundaries, so the rows are the same floats as in one
+  process), while the task itself waits seceded from its worker's thread pool;
+* GPU work is pinned: when a worker advertises a ``GPU`` resource, every extraction run is submitted
+  with ``resources={"GPU": 1}`` (and, with spreading off, the tasks that need a model).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from .errors import InputError, MissingDependencyError
 
 DEFAULT_TIMEOUT = 3600.0  # seconds one task may run on a worker before it is failed (docs/cluster.md)
 POLL = 0.5  # seconds between checks of running tasks' ages
+SPREAD_FILES = 128  # a model-based task's files are embedded in Dask tasks of this many (a multiple of the batch)
 GROUPS_PER_WORKER = 50  # small tasks share a Dask task until a group holds 1/(workers*this) of the input bytes
 MAX_GROUP = 32  # tasks in one group at most
 INSTALL = "pip install 'generallevel[cluster]'"
@@ -62,13 +67,53 @@ def _missing_paths(paths: list[str]) -> str | None:
     return None
 
 
-def _run_tasks(fn: Callable[..., Any], arg_list: list[tuple]) -> list[Any]:
+def _run_tasks(fn: Callable[..., Any], arg_list: list[tuple], spread_files: int = 0, gpu: bool = False) -> list[Any]:
     """On a worker: compute a group of tasks with one BLAS thread (the catalogues come from the worker
-    plugin); one Dask task for several small ones, so Dask's per-task round trip is paid once."""
+    plugin); one Dask task for several small ones, so Dask's per-task round trip is paid once.
+    ``spread_files`` > 0: a model-based task's files are embedded in Dask tasks of that many files
+    (all of them on GPU workers when ``gpu``: the cluster has some)."""
     from . import evaluate as ev
+    from . import media_features
 
     ev._one_thread()
-    return [fn(*args) for args in arg_list]
+    media_features.SPREAD = (lambda *a: _spread(spread_files, gpu, *a)) if spread_files > 0 else None
+    try:
+        return [fn(*args) for args in arg_list]
+    finally:
+        media_features.SPREAD = None
+
+
+def _extract(*args: Any) -> Any:
+    """On a worker: one run of a side's files through its extractor, with one BLAS thread."""
+    from . import evaluate as ev
+    from .media_features import extract_files
+
+    ev._one_thread()
+    return extract_files(*args)
+
+
+def _spread(per_task: int, gpu: bool, name: str, options: dict, files: list, base: Any, roots: Any, specs: list,
+            rows: str, ids: list, side: str) -> tuple[Any, list[str], int] | None:
+    """On a worker running a model-based task: its files, ``per_task`` at a time (a multiple of the
+    extractor batch), decoded and embedded as Dask tasks of their own; None (embed in place) when
+    they fit one such task. With GPU workers every run goes to them, even a single one: the task
+    itself is not pinned to a GPU then, since a task waiting on its runs would still hold the GPU
+    resource (Dask releases resources only when a task ends) and could starve them."""
+    import numpy as np
+    from distributed import worker_client
+
+    from .media_features import BATCH
+
+    size = max(BATCH, per_task // BATCH * BATCH)
+    if len(files) <= size and not gpu:
+        return None
+    kw = {"resources": {"GPU": 1}} if gpu else {}
+    with worker_client() as client:  # secedes: this task waits without holding a worker thread
+        futures = [client.submit(_extract, name, options, files[i:i + size], base, roots, specs[i:i + size], rows,
+                                 ids[i:i + size], side, pure=False, **kw) for i in range(0, len(files), size)]
+        parts = client.gather(futures)
+    failed = [line for _, lines in parts for line in lines]
+    return (None if failed else np.concatenate([a for a, _ in parts])), failed, len(futures)
 
 
 def group_small(order: Sequence[int], sizes: Sequence[int], workers: int, alone: Callable[[int], bool] = lambda i: False,
@@ -123,6 +168,7 @@ class DaskRun:
         self.dask, self.distributed = _dask()
         self.notes = notes if notes is not None else []
         self.timeout = timeout
+        self.spread_files = SPREAD_FILES  # 0: a task embeds its files itself
         self.cluster = None
         if scheduler == "local":
             # one retry after a worker death; one task per worker thread at a time, so a task that kills
@@ -211,8 +257,9 @@ class DaskRun:
         futures: dict[Any, list[int]] = {}
 
         def submit(group: list[int]) -> Any:
-            kw = {"resources": {"GPU": 1}} if gpu and any(needs_gpu(i) for i in group) else {}
-            fut = self.client.submit(_run_tasks, fn, [args[i] for i in group], pure=False,
+            pin = gpu and not self.spread_files and any(needs_gpu(i) for i in group)  # else: its runs are pinned
+            kw = {"resources": {"GPU": 1}} if pin else {}
+            fut = self.client.submit(_run_tasks, fn, [args[i] for i in group], self.spread_files, gpu, pure=False,
                                      key=f"generallevel-tasks-{group[0]}-{len(group)}-{os.getpid()}-"
                                          f"{time.monotonic_ns()}", **kw)
             futures[fut] = group

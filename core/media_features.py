@@ -21,6 +21,11 @@ from .media import DEFAULT_SAMPLE_RATE, AudioSpec, ImageSpec, PointsSpec, VideoS
 from .media_adapter import DROP, TEXT_KEYS, FileContext, Items, Need, bases, file_value, precomputed, text_of
 
 BATCH = 32  # samples per extractor call
+SPREAD: Callable[..., tuple[np.ndarray | None, list[str], int]] | None = None
+"""Set on a Dask worker (:mod:`generallevel.cluster`): a side with many files is decoded and embedded
+in batches that run as Dask tasks of their own (on GPU workers where there are some), instead of
+all in the worker running the task. Called as ``SPREAD(extractor, load_options, files, base, roots,
+specs, rows, ids, side)``; returns (rows or None, failures, number of Dask tasks)."""
 FIRST = 5  # items quoted in an error
 VIDEO_FRAMES = 8  # frames per video when an image extractor or predictor scores a video (mean over frames)
 
@@ -113,12 +118,43 @@ def _side(items: Items, values: list, base: Path, records: list, side: str, ext_
         raise InputError(f"{items.metric}: {side}s mix media files and other values (item {bad.get('id')!r} names no "
                          f"file); give every item a file, or every item precomputed features")
     ext = ext_for()
-    samples = [items.decode(f, base, _sample_spec(ext, file_kind(str(f)), media), r, side)
-               for f, r in zip(files, records)]
+    specs = [_sample_spec(ext, file_kind(str(f)), media) for f in files]
+    origin = f"{ext.name!r}" + (f" (plugin {ext.plugin})" if ext.plugin else "")
+    spread = SPREAD(ext.name, dict(ctx.extractor_options.get(ext.name, {})), files, base, ctx.roots, specs, rows,
+                    [r.get("id") for r in records], side) if SPREAD is not None else None
+    if spread is not None:  # on a Dask cluster: the batches ran as Dask tasks
+        result, failed, parts = spread
+        items.failed += failed
+        items.check(len(records))
+        return result, f"{len(files)} {side} file(s) through {origin} in {parts} Dask tasks"
+    samples = [items.decode(f, base, spec, r, side) for f, spec, r in zip(files, specs, records)]
     items.check(len(records))
     result = _run(_load(ext, ctx), samples, ext, rows)
-    origin = f"{ext.name!r}" + (f" (plugin {ext.plugin})" if ext.plugin else "")
     return result, f"{len(samples)} {side} file(s) through {origin}"
+
+
+_BUILT: dict[tuple[str, str], Callable] = {}  # extractors built in this process for extract_files, by (name, options)
+
+
+def extract_files(name: str, options: dict, files: list, base: Path, roots: Any, specs: list, rows: str,
+                  ids: list, side: str) -> tuple[np.ndarray | None, list[str]]:
+    """Decode and embed one run of a side's files, wherever it runs (a Dask task of its own).
+
+    The same steps as the in-place path, in the same order: each file decoded by its spec, failures
+    recorded as ``'id' (side): reason``, and, only if none failed, the samples embedded in batches of
+    :data:`BATCH` from the first; callers split a side at multiples of BATCH, so every extractor call
+    sees the batch it would have seen in one process and the rows are the same floats.
+    """
+    ctx = FileContext(roots=roots, annotation_dir=base, extractor_options={name: options})
+    items = Items(ctx, "")
+    samples = [items.decode(f, base, spec, {"id": i}, side) for f, spec, i in zip(files, specs, ids)]
+    if items.failed:
+        return None, items.failed
+    ext = _registry().get(name)
+    key = (name, repr(sorted(options.items())))
+    if key not in _BUILT:
+        _BUILT[key] = ext.load(**options)
+    return _run(_BUILT[key], samples, ext, rows), []
 
 
 def _stack(vecs: list, records: list, side: str) -> np.ndarray:

@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("distributed")
@@ -200,6 +201,64 @@ def test_a_group_with_a_hung_task_is_split_and_only_that_task_times_out(tmp_path
 def test_grouped_tasks_give_the_same_report_as_jobs_1(one_group):
     dask = evaluate(DEMO_DATASET, DEMO_PREDICTIONS, "demo-omni", jobs=2, scheduler="local")
     assert _stable(dask) == _stable(evaluate(DEMO_DATASET, DEMO_PREDICTIONS, "demo-omni", jobs=1))
+
+
+def test_feature_extraction_runs_as_dask_tasks_of_its_own_with_the_same_rows(tmp_path, monkeypatch):
+    """A FID task over 70 + 70 PNG files: on Dask its files are decoded and embedded in runs of one
+    extractor batch (32 files: 3 runs per side) as Dask tasks of their own; the FID is the same float
+    as with --jobs 1, which embeds them in one process."""
+    dask = pytest.importorskip("dask")
+    Image = pytest.importorskip("PIL.Image")
+    pytest.importorskip("transformers")
+    from generallevel import cluster
+    from generallevel_builtin.tiny_models import save_tiny
+
+    rng = np.random.default_rng(5)
+    opts = save_tiny("clip-image", tmp_path / "hub")
+    data, preds = tmp_path / "data", tmp_path / "preds"
+    rel = Path("image") / "generation" / "Spread_FID"
+    for side, root in (("targets", data), ("outputs", preds)):
+        (root / rel / side).mkdir(parents=True)
+        for i in range(70):
+            Image.fromarray(rng.integers(0, 256, (24, 20, 3), dtype=np.uint8)).save(root / rel / side / f"{i}.png")
+    (data / rel / "annotation.json").write_text(json.dumps(
+        {"task": "Spread FID", "data": [{"id": str(i), "output": {"image": f"targets/{i}.png"}} for i in range(70)]}))
+    (preds / rel / "prediction.json").write_text(json.dumps(
+        [{"id": str(i), "prediction": f"outputs/{i}.png"} for i in range(70)]))
+
+    class SpreadTask:
+        @staticmethod
+        @hookimpl
+        def register_tasks(register):
+            register(Task(id="spread-fid", name="Spread FID", modality="Image", paradigm="generation", metric="FID",
+                          sota=50.0, sota_unit="value", metric_options={"extractor": "clip-image"}))
+
+    env = {"GENERALLEVEL_FEATURE_CACHE": "off", "HF_HUB_OFFLINE": "1", "GENERALLEVEL_DEVICE": "cpu"}
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setattr(cluster, "SPREAD_FILES", 32)
+    plugins.register_plugin(SpreadTask, "spread_task")
+    try:
+        options = {"clip-image": opts}
+        one = evaluate(data, preds, "m", jobs=1, extractor_options=options)
+        with dask.config.set({"distributed.nanny.environ": env}):  # the workers' environment
+            spread = evaluate(data, preds, "m", jobs=2, scheduler="local", extractor_options=options)
+        (preds / rel / "outputs" / "40.png").write_bytes(b"not a png")  # in the second run of 32 files
+        (preds / rel / "outputs" / "3.png").write_bytes(b"")
+        bad_one = evaluate(data, preds, "m", jobs=1, extractor_options=options).tasks[0]
+        with dask.config.set({"distributed.nanny.environ": env}):
+            bad_spread = evaluate(data, preds, "m", jobs=2, scheduler="local", extractor_options=options).tasks[0]
+    finally:
+        plugins.unregister_plugin("spread_task")
+    a, b = one.tasks[0], spread.tasks[0]
+    assert a.status == b.status == "scored", (a.error, b.error)
+    assert b.raw == a.raw
+    assert any("70 prediction file(s) through 'clip-image'" in n and "in 3 Dask tasks" in n for n in b.notes), b.notes
+    assert any("70 reference file(s) through 'clip-image'" in n and "in 3 Dask tasks" in n for n in b.notes), b.notes
+    assert not any("Dask tasks" in n for n in a.notes)
+    assert bad_one.status == bad_spread.status == "failed"
+    assert bad_spread.error == bad_one.error and "2 of 70 item(s)" in bad_one.error, bad_one.error
+    assert bad_one.error.index("'3' (prediction)") < bad_one.error.index("'40' (prediction)")
 
 
 def test_a_path_the_workers_cannot_see_is_one_clear_error(tmp_path):
