@@ -35,7 +35,7 @@ DEMO_DIR = Path(__file__).with_name("examples") / "demo"
 DEMO_DATASET = DEMO_DIR / "bench"
 DEMO_MODEL = "demo-omni"
 DEMO_PREDICTIONS = DEMO_DIR / "predictions" / DEMO_MODEL
-DEMO_EXTRACTORS = DEMO_DIR / "extractors.json"  # the demo's tiny extractor weights, when it has any
+DEMO_EXTRACTORS = DEMO_DIR / "extractors.json"  # the demo's bundled tiny models (generallevel.demo_models)
 
 
 # -- one task (runs in a worker process) -------------------------------------------------------
@@ -404,8 +404,11 @@ def evaluate(dataset: str | Path, predictions: str | Path | None = None, model: 
         raise InputError(f"jobs must be at least 1, got {jobs}")
     if progress is None:
         progress = sys.stderr.isatty()
-    if extractor_options is None and DEMO_EXTRACTORS.is_file() and dataset.resolve() == DEMO_DATASET.resolve():
-        extractor_options = DEMO_EXTRACTORS
+    if extractor_options is None and dataset.resolve() == DEMO_DATASET.resolve():
+        from .demo_models import REPORT_NOTE, demo_extractor_options
+
+        extractor_options = demo_extractor_options()  # tiny random-weight models, generated on the first run
+        notes.append(REPORT_NOTE)
     if isinstance(extractor_options, (str, Path)):
         extractor_options = read_extractor_options(extractor_options)
     dask = None if scheduler is None else {"roots": [dataset, predictions], "scheduler": scheduler, "workers": jobs,

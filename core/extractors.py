@@ -102,6 +102,10 @@ class Extractor:
     """Metrics for which this is the reference network (``extractor=`` / ``predictor=`` default)."""
     reference_for: tuple[str, ...] = ()
     """Metrics for which this embeds the *references* by default (``reference_extractor=``)."""
+    identity: Callable[..., str] | str | None = None
+    """Cheap: the built callable's ``cache_key`` for the factory's options, without building the model
+    ("module:attr" or callable). With it, ``load`` builds the model only on the first feature-cache
+    miss, so rescoring from a warm cache loads no weights (and imports no model library)."""
     _built: Callable[[Any], Any] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -122,7 +126,7 @@ class Extractor:
                                              or self.sample_rate < 1):
             raise RegistrationError(f"{where}: sample_rate must be a positive integer (Hz) or None, "
                                     f"got {self.sample_rate!r}")
-        for attr in ("fetch", "locate"):
+        for attr in ("fetch", "locate", "identity"):
             value = getattr(self, attr)
             if value is not None and not (callable(value) or (isinstance(value, str) and ":" in value)):
                 raise RegistrationError(f"{where}: {attr} must be a callable or a 'module:attr' string, got {value!r}")
@@ -182,10 +186,12 @@ class Extractor:
     def _check_requirements(self) -> None:
         missing = self.missing_requirements()
         if missing:
+            builtin = isinstance(self.factory, str) and self.factory.startswith("generallevel_builtin.")
+            how = "pip install 'generallevel[models]'" if builtin else "see the plugin's documentation"
             raise MissingDependencyError(
                 f"{self._origin()} needs {', '.join(repr(m) for m in missing)}, which "
                 f"{'is' if len(missing) == 1 else 'are'} not installed; install "
-                f"{'it' if len(missing) == 1 else 'them'} (see the plugin's documentation) or pass "
+                f"{'it' if len(missing) == 1 else 'them'} ({how}) or pass "
                 f"precomputed features / your own callable instead")
 
     def weights_status(self) -> tuple[str, bool] | None:
@@ -224,17 +230,36 @@ class Extractor:
         with _BUILD_LOCK:
             if self._built is not None and not options:
                 return self._built
-            fn = self._factory()(**options)
-            if not callable(fn):
-                raise RegistrationError(f"{self._origin()}: the factory returned {type(fn).__name__}, "
-                                        "not a callable samples -> array")
-            if getattr(fn, "cache_key", None):
-                from .feature_cache import CachedExtractor
-
-                fn = CachedExtractor(fn, self.name)
+            fn = self._deferred(options) or self._build(options)
             if not options:
                 self._built = fn
         return fn
+
+    def _build(self, options: dict[str, Any]) -> Callable[[Any], Any]:
+        """The factory's callable, behind the feature cache when it has a ``cache_key``."""
+        fn = self._factory()(**options)
+        if not callable(fn):
+            raise RegistrationError(f"{self._origin()}: the factory returned {type(fn).__name__}, "
+                                    "not a callable samples -> array")
+        if getattr(fn, "cache_key", None):
+            from .feature_cache import CachedExtractor
+
+            fn = CachedExtractor(fn, self.name)
+        return fn
+
+    def _deferred(self, options: dict[str, Any]) -> Callable[[Any], Any] | None:
+        """With an ``identity`` and the feature cache on: a cached extractor that builds the model on
+        its first cache miss (:class:`~generallevel.feature_cache.LazyBuild`); else None."""
+        if self.identity is None:
+            return None
+        from .feature_cache import CachedExtractor, LazyBuild, cache_root
+
+        if cache_root() is None:
+            return None
+        key = self._import(self.identity, "identity")(**options)  # raises as the build would (missing weights)
+        if not key:
+            return None
+        return CachedExtractor(LazyBuild(lambda: self._factory()(**options), str(key), self._origin()), self.name)
 
     def __call__(self, samples: Any) -> Any:
         """Extract features (or scores) from a sequence of samples with the default build."""

@@ -41,6 +41,13 @@ def cache_root() -> Path | None:
         return None
     if setting.lower() not in ("", "1", "on", "true", "yes"):
         return Path(setting).expanduser()
+    return cache_dir()
+
+
+def cache_dir() -> Path:
+    """generallevel's cache folder: ``GENERALLEVEL_CACHE_DIR``, else ``$XDG_CACHE_HOME/generallevel``
+    or ``~/.cache/generallevel``. The feature cache lives here unless ``GENERALLEVEL_FEATURE_CACHE``
+    moves it; the demo's generated models (:mod:`generallevel.demo_models`) always do."""
     root = os.environ.get("GENERALLEVEL_CACHE_DIR")
     if root:
         return Path(root).expanduser()
@@ -221,6 +228,41 @@ class CachedExtractor:
         mu, sigma = compute(self(samples))
         cache.put_stats(keys, mu, sigma)
         return mu, sigma
+
+
+class LazyBuild:
+    """An extractor callable built on first use (a call, or an attribute such as ``model``).
+
+    :meth:`generallevel.Extractor.load` wraps it in :class:`CachedExtractor` when the extractor
+    declares an ``identity``: the cache key (``cache_key``, known without building) finds the rows,
+    and the model is loaded only for samples the cache does not hold. The built callable must
+    report the same ``cache_key``, else cached rows could come from another model: that is refused.
+    """
+
+    def __init__(self, build: Callable[[], Any], cache_key: str, origin: str = "extractor"):
+        self._build, self.cache_key, self._origin = build, cache_key, origin
+        self._fn: Any = None
+        self._lock = threading.Lock()
+
+    def built(self) -> Any:
+        with self._lock:
+            if self._fn is None:
+                fn = self._build()
+                if not callable(fn):
+                    raise TypeError(f"{self._origin}: the factory returned {type(fn).__name__}, not a callable")
+                if str(getattr(fn, "cache_key", "")) != self.cache_key:
+                    raise RuntimeError(f"{self._origin}: its identity() gave cache key {self.cache_key!r}, but the "
+                                       f"built model reports {getattr(fn, 'cache_key', None)!r}; fix the plugin")
+                self._fn = fn
+        return self._fn
+
+    def __call__(self, samples: Sequence[Any]) -> Any:
+        return self.built()(samples)
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("_"):  # not set yet (e.g. during unpickling)
+            raise AttributeError(attr)
+        return getattr(self.built(), attr)
 
 
 _TEXT = np.dtype("S1")  # texts are cached as their UTF-8 bytes

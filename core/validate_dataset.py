@@ -196,7 +196,16 @@ def _check_adapter(task: Task, ann: Path, items: list, report: ValidationReport,
             report.notes.append(f"{ann}: {task.metric} scores predictions alone; no references to check")
             return
 
+        from .media_adapter import file_value, need_of, precomputed, text_of
+
+        need = need_of(task.metric)
+
         def references(item: dict) -> list:
+            out = item.get("output")
+            if need is not None and file_value(out) is not None:
+                return [out]  # a media file, as evaluate decodes it (check_annotation probed it above)
+            if need is not None and need.text_refs and precomputed(out) is None and text_of(item) is not None:
+                return [text_of(item)]  # the prompt, which evaluate embeds with the metric's text extractor
             return [_convert(reference_of(item, family), family.convert, f"annotation item {item.get('id')!r}", True)]
         label = f"default adapter ({family.name})"
     else:

@@ -3,12 +3,15 @@
     python scripts/make_demo.py          # rewrites core/examples/demo/
 
 Everything is made up here (seeded, so the output is byte-identical on every run with the same
-media libraries): short texts, labels, counts, boxes, and small real media files made here: PNG
-images (scored by PSNR from the files), PLY point clouds (Chamfer distance from the files), and
-the generated/reference PNG, MP4 and WAV files of the FID, FVD and FAD tasks. No extractor weights
-are bundled, so those three tasks also carry small precomputed feature vectors next to the media
-(which evaluate uses instead of reading the files; see docs/media.md). No downloads.
-`generallevel evaluate` with no arguments scores this tree. Needs the [media] extra.
+media and model libraries): short texts, labels, counts, boxes, and small real media files
+(scripts/demo_media.py): PNG images scored by PSNR, PLY point clouds by Chamfer distance, the
+reference and generated PNG, MP4 and WAV files of the FID, FVD and FAD tasks, and the generated
+PNG images and MP4 turntables of the two CLIP-T tasks. Every generation task is scored from its
+files through the real extractor classes: the demo bundles tiny random-weight CLIP and CLAP
+checkpoints (``models/``, a few hundred kB, named by ``extractors.json``), and evaluate generates
+random-weight Inception-V3 and R3D-18 files (which have no small variant) into the generallevel
+cache on the first demo run (generallevel.demo_models). Their numbers mean nothing. No downloads.
+`generallevel evaluate` with no arguments scores this tree. Needs the [media] and [models] extras.
 """
 
 from __future__ import annotations
@@ -22,9 +25,15 @@ from typing import Any, Callable
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # demo_media.py, however this script is run
+import demo_media as dm  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "core" / "examples" / "demo"
 MODEL = "demo-omni"
+FVD_ITEMS = 3  # R3D-18 reads every clip as 16 x 224 x 224 (~3 s on one CPU thread): few clips, a short cold run
+TINY_MODELS = {"clip": "clip-image", "clap": "clap-audio"}  # bundled under models/; one folder serves both towers
+EXTRACTORS = {"clip-image": "clip", "clip-text": "clip", "clap-audio": "clap", "clap-text": "clap"}
 DIRS = {"Image": "image", "Video": "video", "Audio": "audio", "3D": "3d", "NLP": "nlp"}
 
 Records = list[dict[str, Any]]
@@ -56,36 +65,61 @@ def text_only(prefix: str, questions: list[str], answers: list, predicted: list,
     return records, dict(zip(ids, predicted))
 
 
-def features(prefix: str, media: str, rng: np.random.RandomState, n: int, dim: int,
-             scale: float, shift: float, noise: float, prompt: str):
-    """Reference/generated media files, with feature pairs standing in for an extractor's output:
-    generated = scale * reference + shift + noise."""
-    ref = rng.randn(n, dim)
-    gen = scale * ref + shift + noise * rng.randn(n, dim)
+def generated_media(prefix: str, media: str, rng: np.random.RandomState, n: int, draws: tuple[int, int],
+                    prompt: str):
+    """Reference and generated media files (FID, FVD, FAD): each generated file is its reference as an
+    imperfect generator makes it (see demo_media); scored through the task's extractor from the files.
+
+    ``draws``: the shape this task once drew from ``rng`` (twice) for precomputed features; still
+    drawn, so that the values of the tasks built after it do not move."""
+    rng.randn(*draws), rng.randn(*draws)
     ids = _ids(prefix, n)
-    records = [{"id": i, "input": {"prompt": f"{prompt} #{k + 1}"},
-                "output": {media: f"targets/{i}.{_EXT[media]}", "features": _round(r)}}
-               for k, (i, r) in enumerate(zip(ids, ref))]
-    preds = {i: {media: f"outputs/{i}.{_EXT[media]}", "features": _round(g)} for i, g in zip(ids, gen)}
+    ext = {"image": "png", "video": "mp4", "audio": "wav"}[media]
+    records = [{"id": i, "input": {"prompt": f"{prompt} #{k + 1}"}, "output": {media: f"targets/{i}.{ext}"}}
+               for k, i in enumerate(ids)]
+    preds = {i: {media: f"outputs/{i}.{ext}"} for i in ids}
     files: Media = []
     for k, i in enumerate(ids):
-        for side, folder, seed in (("bench", "targets", 2 * k), ("pred", "outputs", 2 * k + 1)):
-            files.append((side, f"{folder}/{i}.{_EXT[media]}", _MEDIA_WRITERS[media](seed)))
+        ref, gen = _GENERATED[media](2 * k, 2 * k + 1)
+        files += [("bench", f"targets/{i}.{ext}", ref), ("pred", f"outputs/{i}.{ext}", gen)]
     return records, preds, files
 
 
-def paired_embeddings(prefix: str, rng: np.random.RandomState, prompts: list[str], dim: int, mix: float):
-    """Text embeddings (reference) and embeddings of the generated samples, cosine about ``mix``."""
+def _image_pair(seed: int, gen_seed: int) -> tuple[Callable[[Path], None], Callable[[Path], None]]:
+    ref = dm.picture(seed, 32)
+    return dm.png(ref), dm.png(dm.distorted(ref, gen_seed))
+
+
+def _video_pair(seed: int, gen_seed: int) -> tuple[Callable[[Path], None], Callable[[Path], None]]:
+    return dm.mp4(dm.moving_square(seed)), dm.mp4(dm.moving_square(seed, wobble=2, noise=6.0))
+
+
+def _audio_pair(seed: int, gen_seed: int) -> tuple[Callable[[Path], None], Callable[[Path], None]]:
+    return dm.chord(seed), dm.chord(seed, detune=0.03, noise=0.02)
+
+
+_GENERATED = {"image": _image_pair, "video": _video_pair, "audio": _audio_pair}
+
+
+def prompted_media(prefix: str, rng: np.random.RandomState, prompts: list[str], media: str, draws: tuple[int, int]):
+    """Text-prompted generation scored by CLIP-T from the files: the prompt (in ``input``) is the
+    reference text; the model's output is a PNG image (``media="image"``) or, for a point cloud, an
+    MP4 of 8 rendered views turning about it (the image extractor averages its frames).
+    ``draws``: as in generated_media."""
+    rng.randn(*draws), rng.randn(*draws)
     ids = _ids(prefix, len(prompts))
-    text = rng.randn(len(prompts), dim)
-    text /= np.linalg.norm(text, axis=1, keepdims=True)
-    other = rng.randn(len(prompts), dim)
-    other -= (other * text).sum(axis=1, keepdims=True) * text
-    other /= np.linalg.norm(other, axis=1, keepdims=True)
-    gen = mix * text + np.sqrt(1 - mix ** 2) * other
-    records = [{"id": i, "input": {"prompt": p}, "output": {"embedding": _round(t)}}
-               for i, p, t in zip(ids, prompts, text)]
-    return records, {i: {"embedding": _round(g)} for i, g in zip(ids, gen)}
+    records = [{"id": i, "input": {"prompt": p}, "output": {}} for i, p in zip(ids, prompts)]
+    files: Media = []
+    preds = {}
+    for k, i in enumerate(ids):
+        if media == "image":
+            preds[i] = {"image": f"outputs/{i}.png"}
+            files.append(("pred", f"outputs/{i}.png", dm.png(dm.washed_out(dm.picture(300 + k, 32)))))
+        else:
+            colour = tuple(int(c) for c in np.random.RandomState(400 + k).randint(0, 200, 3))
+            preds[i] = {"video": f"outputs/{i}.mp4"}
+            files.append(("pred", f"outputs/{i}.mp4", dm.mp4(dm.turntable(dm.shape_points(400 + k), colour))))
+    return records, preds, files
 
 
 def boxes(prefix: str, rng: np.random.RandomState):
@@ -119,7 +153,7 @@ def point_clouds(prefix: str, rng: np.random.RandomState, n: int = 6, points: in
         out = full + noise * rng.randn(points, 3)
         records.append({"id": i, "input": {"point_cloud": f"partial/{i}.ply"}, "output": {"pointcloud": f"complete/{i}.ply"}})
         preds[i] = f"outputs/{i}.ply"
-        files += [("bench", f"complete/{i}.ply", _ply(_round(full))), ("pred", f"outputs/{i}.ply", _ply(_round(out)))]
+        files += [("bench", f"complete/{i}.ply", dm.ply(_round(full))), ("pred", f"outputs/{i}.ply", dm.ply(_round(out)))]
     return records, preds, files
 
 
@@ -128,79 +162,14 @@ def restored_images(prefix: str, n: int = 6, size: int = 24):
     ids = _ids(prefix, n)
     records, preds, files = [], {}, []
     for k, i in enumerate(ids):
-        gt = _picture(100 + k, size)
+        gt = dm.picture(100 + k, size)
         noise = np.random.RandomState(200 + k).randint(-(4 + 2 * k), 5 + 2 * k, gt.shape)
         out = np.clip(gt.astype(int) + noise, 0, 255).astype(np.uint8)
         records.append({"id": i, "input": {"image": f"images/blurred_{i}.png", "prompt": "Deblur the image."},
                         "output": {"image": f"images/{i}.png"}})
         preds[i] = f"outputs/{i}.png"
-        files += [("bench", f"images/{i}.png", _png(gt)), ("pred", f"outputs/{i}.png", _png(out))]
+        files += [("bench", f"images/{i}.png", dm.png(gt)), ("pred", f"outputs/{i}.png", dm.png(out))]
     return records, preds, files
-
-
-# -- small media files (seeded; their own random streams, so the JSON values above do not move) ----
-def _picture(seed: int, size: int = 16) -> np.ndarray:
-    """A smooth RGB picture: two colour gradients and a soft blob."""
-    r = np.random.RandomState(seed)
-    y, x = np.mgrid[0:size, 0:size] / (size - 1)
-    cx, cy = r.rand(2)
-    blob = np.exp(-((x - cx) ** 2 + (y - cy) ** 2) * 12)
-    img = np.stack([x * r.rand(), y * r.rand(), blob], axis=-1) * 200 + r.rand(3) * 55
-    return np.clip(img, 0, 255).astype(np.uint8)
-
-
-def _png(arr: np.ndarray) -> Callable[[Path], None]:
-    def write(path: Path) -> None:
-        from PIL import Image
-
-        Image.fromarray(arr).save(path, optimize=True)
-    return write
-
-
-def _ply(points: list) -> Callable[[Path], None]:
-    head = ("ply\nformat ascii 1.0\nelement vertex {n}\nproperty double x\nproperty double y\nproperty double z\n"
-            "end_header\n")
-    return lambda path: path.write_text(head.format(n=len(points)) + "".join(
-        f"{x!r} {y!r} {z!r}\n" for x, y, z in points), encoding="ascii")
-
-
-def _image_file(seed: int) -> Callable[[Path], None]:
-    return _png(_picture(seed))
-
-
-def _video_file(seed: int, frames: int = 6, size: int = 16, fps: int = 8) -> Callable[[Path], None]:
-    """An H.264 MP4 of a square drifting over a gradient (size x size, ``frames`` frames)."""
-    def write(path: Path) -> None:
-        import av
-
-        base, r = _picture(seed, size), np.random.RandomState(seed)
-        x0, y0, dx, dy = r.randint(0, size // 2, 4) // 2
-        with av.open(str(path), "w", format="mp4") as out:
-            stream = out.add_stream("libx264", rate=fps, options={"threads": "1", "preset": "veryfast"})
-            stream.width = stream.height = size
-            stream.pix_fmt = "yuv420p"
-            for t in range(frames):
-                img = base.copy()
-                x, y = (x0 + dx * t) % (size - 4), (y0 + dy * t) % (size - 4)
-                img[y:y + 4, x:x + 4] = (240, 240, 240)
-                out.mux(stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")))
-            out.mux(stream.encode())
-    return write
-
-
-def _audio_file(seed: int, rate: int = 8000, seconds: float = 0.2) -> Callable[[Path], None]:
-    """A 16-bit mono WAV: a short chord with a decaying envelope."""
-    def write(path: Path) -> None:
-        import soundfile as sf
-
-        r = np.random.RandomState(seed)
-        t = np.arange(int(rate * seconds)) / rate
-        wave = sum(np.sin(2 * np.pi * f * t) for f in r.uniform(200, 900, 3)) / 3 * np.exp(-3 * t)
-        sf.write(path, (0.6 * wave).astype(np.float32), rate, subtype="PCM_16")
-    return write
-
-
-_MEDIA_WRITERS = {"image": _image_file, "video": _video_file, "audio": _audio_file}
 
 
 def success(prefix: str, classes: list[str], detected: list[bool]):
@@ -229,11 +198,11 @@ def tasks(rng: np.random.RandomState) -> list[tuple[str, str, Callable[[], tuple
             key="caption")),
         ("plant-disease-detection", "detection", lambda: boxes("plant", rng)),
         ("image-deblurring", "restoration", lambda: restored_images("deblur")),
-        ("edge-to-image-generation", "generation", lambda: features(
-            "edge", "image", rng, 8, 4, 1.5, 3.0, 0.5, "Render the edge map as a photo")),
-        ("image-editing-with-text-and-image-prompt", "editing", lambda: paired_embeddings(
+        ("edge-to-image-generation", "generation", lambda: generated_media(
+            "edge", "image", rng, 8, (8, 4), "Render the edge map as a photo")),
+        ("image-editing-with-text-and-image-prompt", "editing", lambda: prompted_media(
             "edit", rng, ["make the sky purple", "add a hat to the dog", "turn the car blue",
-                          "remove the tree", "make it snow", "add a rainbow"], 8, 0.32)),
+                          "remove the tree", "make it snow", "add a rainbow"], "image", (6, 8))),
         ("object-color-video-question-answering", "video qa", lambda: labelled(
             "color", "video", "What colour is the moving object?",
             ["red", "blue", "green", "yellow", "white", "black"],
@@ -245,8 +214,8 @@ def tasks(rng: np.random.RandomState) -> list[tuple[str, str, Callable[[], tuple
              "ploughing the soil with a tractor", "picking tea leaves by hand"],
             ["planting rice in a wet field", "harvesting wheat with a machine", "spraying the apple trees",
              "feeding cows in a barn", "driving a tractor across the soil", "picking leaves by hand"])),
-        ("human-video-generation", "generation", lambda: features(
-            "humvid", "video", rng, 8, 4, 1.0, 0.4, 0.3, "A person walking")),
+        ("human-video-generation", "generation", lambda: generated_media(
+            "humvid", "video", rng, FVD_ITEMS, (8, 4), "A person walking")),
         ("class-conditioned-text-to-video-generation", "generation", lambda: success(
             "cls2vid", ["dog", "horse", "bicycle", "kite", "boat", "train"], [True, True, True, False, True, True])),
         ("accent-classification", "classification", lambda: labelled(
@@ -274,8 +243,8 @@ def tasks(rng: np.random.RandomState) -> list[tuple[str, str, Callable[[], tuple
              {"audio": "outputs/tts_0005.wav", "transcript": "turn left after the second traffic light"},
              {"audio": "outputs/tts_0006.wav", "transcript": "the museum opens at nine every morning"}],
             key="transcript")),
-        ("songgeneration", "generation", lambda: features(
-            "song", "audio", rng, 8, 4, 1.0, 0.6, 0.4, "An upbeat pop song")),
+        ("songgeneration", "generation", lambda: generated_media(
+            "song", "audio", rng, 8, (8, 4), "An upbeat pop song")),
         ("3d-accessory-classification", "classification", lambda: labelled(
             "acc3d", "point_cloud", "Which accessory is this?",
             ["hat", "bag", "glasses", "watch", "scarf", "shoe"], ["hat", "bag", "glasses", "watch", "scarf", "shoe"])),
@@ -283,8 +252,9 @@ def tasks(rng: np.random.RandomState) -> list[tuple[str, str, Callable[[], tuple
             "sqa", "point_cloud", "What is on the table in front of you?",
             ["a lamp", "a laptop", "a cup", "books", "a plant", "a phone"], [])[0], None)),
         ("3d-point-cloud-completion", "completion", lambda: point_clouds("pcc", rng)),
-        ("text-to-3d-living-and-arts-point-cloud-generation", "generation", lambda: paired_embeddings(
-            "t23d", rng, ["a wooden chair", "a ceramic vase", "a guitar", "a sofa", "a teapot", "a lamp"], 8, 0.2)),
+        ("text-to-3d-living-and-arts-point-cloud-generation", "generation", lambda: prompted_media(
+            "t23d", rng, ["a wooden chair", "a ceramic vase", "a guitar", "a sofa", "a teapot", "a lamp"], "video",
+            (6, 8))),
         ("commonsense-reasoning", "MultipleChoiceQA", lambda: text_only(
             "csr", ["Where do you keep milk cold? (A) oven (B) fridge", "What do you use to cut paper? (A) scissors (B) spoon",
                     "When it rains you open (A) an umbrella (B) a book", "Fish live in (A) trees (B) water",
@@ -328,14 +298,27 @@ README = """# The generallevel demo
 A tiny synthetic General-Bench tree, generated by `scripts/make_demo.py` (do not edit by hand):
 
 - `bench/` - {n} tasks across Image, Video, Audio, 3D (comprehension and generation) and NLP, with a
-  handful of made-up instances each. Media paths in `input` point nowhere: the metrics only need
-  the `output` fields. Image Deblurring (PSNR) and 3D Point Cloud Completion (Chamfer distance) are
-  scored from the PNG and PLY files their references and predictions name. The FID, FVD and FAD
-  tasks hold real PNG, MP4 and WAV files too, but no extractor weights are bundled: small
-  precomputed feature vectors next to each file stand in for the extractor's output (and win over
-  the file). CLIP scores read precomputed embeddings.
+  handful of made-up instances each. Media paths in `input` point nowhere: the comprehension metrics
+  only need the `output` fields.
 - `predictions/{model}/` - prediction.json files of a made-up model, in the same layout. It has no
   predictions for `{unsupported}`, so that task is unsupported (score 0).
+
+Every generation task is scored from real media files, decoded by `generallevel.media`:
+Image Deblurring (PSNR) from PNG images, 3D Point Cloud Completion (Chamfer distance) from PLY
+point clouds, and through the real extractor classes and loading code: Edge-to-Image Generation
+(FID, Inception-V3) from PNG files, Human Video Generation (FVD, R3D-18) from MP4 files,
+SongGeneration (FAD, CLAP) from WAV files, and the two CLIP-T tasks from the generated PNG images
+and from MP4 files of 8 rendered views of each generated point cloud (CLIP averages the views)
+against the prompts.
+
+The extractors have **tiny random-weight models in the real save formats**, so these numbers mean
+nothing beyond exercising the code: CLIP and CLAP are bundled in `models/` ({model_kb} kB, written by
+`generallevel_builtin.tiny_models.save_tiny`, seed 0) and named by `extractors.json`, which
+evaluate uses for this tree. Inception-V3 (~95 MB) and R3D-18 (~133 MB) have no small variant: the
+first demo run generates them (seed 0, a few seconds) into the generallevel cache folder
+(`GENERALLEVEL_CACHE_DIR`, else `$XDG_CACHE_HOME/generallevel` or `~/.cache/generallevel`, under
+`demo-models/`) and says so on stderr. Nothing is downloaded. Only the demo does this: on your own
+tree, missing weights are an error naming `generallevel extractors fetch NAME`.
 
 `generallevel evaluate` with no arguments evaluates exactly this.
 """
@@ -365,8 +348,11 @@ def main() -> int:
             path = (bench if side == "bench" else preds_root) / rel / name
             path.parent.mkdir(parents=True, exist_ok=True)
             write(path)
-    (DEMO / "README.md").write_text(README.format(n=len(specs), model=MODEL, unsupported=", ".join(unsupported)),
-                                    encoding="utf-8")
+    sizes = dm.bundle_tiny_models(DEMO / "models", TINY_MODELS)
+    options = {name: {"model": f"./models/{folder}"} for name, folder in EXTRACTORS.items()}
+    (DEMO / "extractors.json").write_text(json.dumps(options, indent=2) + "\n", encoding="utf-8")
+    (DEMO / "README.md").write_text(README.format(n=len(specs), model=MODEL, unsupported=", ".join(unsupported),
+                                                  model_kb=round(sum(sizes.values()) / 1024)), encoding="utf-8")
     size = sum(p.stat().st_size for p in DEMO.rglob("*") if p.is_file())
     print(f"wrote {DEMO} ({len(specs)} tasks, {size / 1024:.1f} KB)")
     return 0

@@ -163,7 +163,8 @@ def test_inception_missing_and_corrupt_weights(tmp_path, monkeypatch):
     bad.parent.mkdir(parents=True)
     bad.write_bytes(b"not a checkpoint")
     with pytest.raises(MissingWeightsError, match=r"cannot read the weights file .*weights-inception.*corrupt"):
-        gl.get_extractor("inception-pool3").load()
+        # load() finds the file; it is read on the first feature-cache miss (a warm cache needs no weights)
+        gl.get_extractor("inception-pool3").load()(A)
 
 
 def test_inception_finds_pytorch_fids_file_name(torch_home, inception, tmp_path, monkeypatch):

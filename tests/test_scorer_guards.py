@@ -254,6 +254,8 @@ def test_every_missing_optional_library_names_its_extra():
         assert "pip install 'generallevel[" in t["error"], t
         assert "ModuleNotFoundError" not in t["error"], t
     errors = " ".join(t["error"] for t in failed)
-    assert "FID needs scipy, which is not installed: pip install 'generallevel[vision]'" in errors
+    # the demo's generation tasks read media files and run extractors: each missing piece names its extra
+    assert "needs Pillow, which is not installed: pip install 'generallevel[media]'" in errors
+    assert "extractor 'r3d18-kinetics'" in errors and "install them (pip install 'generallevel[models]')" in errors
     assert "WER needs jiwer, which is not installed: pip install 'generallevel[audio]'" in errors
     assert "BLEU needs sacrebleu: pip install sacrebleu (it comes with pip install 'generallevel[text]')" in errors

@@ -113,8 +113,17 @@ class TwoTower:
                 _SHARED[key] = (net.eval().requires_grad_(False).to(self.device), proc)
         self.model, self.processor = _SHARED[key]
         self.folder = folder
-        self.cache_key = describe_identity(version=self.version, kind=self.kind, weights=ms.folder_digest(folder),
-                                           preprocessing=self.preprocessing)
+        self.cache_key = self.key_of(folder)
+
+    @classmethod
+    def key_of(cls, folder: Path) -> str:
+        return describe_identity(version=cls.version, kind=cls.kind, weights=ms.folder_digest(folder),
+                                 preprocessing=cls.preprocessing)
+
+    @classmethod
+    def identity(cls, model: str, name: str) -> str:
+        """The ``cache_key`` of this tower for ``model`` without loading it (built on the first cache miss)."""
+        return cls.key_of(resolve(model, name, cls.family))
 
     def load(self, folder: Path) -> tuple[Any, Any]:
         raise NotImplementedError

@@ -98,6 +98,14 @@ def build_text(model: str = DEFAULT_MODEL, device: str | None = None, batch_size
     return CLAPText(model, device, batch_size, "clap-text")
 
 
+def identity_audio(model: str = DEFAULT_MODEL, device: str | None = None, batch_size: int = 16) -> str:
+    return CLAPAudio.identity(model, "clap-audio")
+
+
+def identity_text(model: str = DEFAULT_MODEL, device: str | None = None, batch_size: int = 64) -> str:
+    return CLAPText.identity(model, "clap-text")
+
+
 def fetch(model: str = DEFAULT_MODEL) -> str:
     return _hf.fetch(model)
 

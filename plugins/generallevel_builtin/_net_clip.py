@@ -85,6 +85,14 @@ def build_text(model: str = DEFAULT_MODEL, device: str | None = None, batch_size
     return CLIPText(model, device, batch_size, name="clip-text")
 
 
+def identity_image(model: str = DEFAULT_MODEL, device: str | None = None, batch_size: int = 32) -> str:
+    return CLIPImage.identity(model, "clip-image")
+
+
+def identity_text(model: str = DEFAULT_MODEL, device: str | None = None, batch_size: int = 64) -> str:
+    return CLIPText.identity(model, "clip-text")
+
+
 def fetch(model: str = DEFAULT_MODEL) -> str:
     return _hf.fetch(model)
 

@@ -230,8 +230,7 @@ class InceptionPool3:
         # channels-last memory: ~30 % faster convolutions on the CPU (oneDNN), the same numbers to float32 rounding
         self.model = ms.load_state(FIDInceptionV3(), self.weights, NAME).to(self.device,
                                                                             memory_format=torch.channels_last)
-        self.cache_key = describe_identity(version=VERSION, weights=ms.file_digest(self.weights),
-                                           preprocessing=PREPROCESSING[preprocess])
+        self.cache_key = _key(self.weights, preprocess)
 
     def preprocess(self, image: np.ndarray) -> Any:
         x = torch.from_numpy(np.ascontiguousarray(image)).to(self.device).permute(2, 0, 1)[None].float()
@@ -260,6 +259,20 @@ def build(weights: str | None = None, device: str | None = None, batch_size: int
     torchmetrics with antialias=False), "torchmetrics" (torchmetrics' default antialiased resize) or
     "pytorch-fid" (pytorch-fid's resize and scaling)."""
     return InceptionPool3(weights=weights, device=device, batch_size=batch_size, preprocess=preprocess)
+
+
+def _key(weights: Path, preprocess: str) -> str:
+    return describe_identity(version=VERSION, weights=ms.file_digest(weights), preprocessing=PREPROCESSING[preprocess])
+
+
+def identity(weights: str | None = None, device: str | None = None, batch_size: int = 32,
+             preprocess: str = "torch-fidelity") -> str:
+    """``build(...).cache_key`` without loading the network: a warm feature cache then needs no weights
+    read (the extractor is built on the first miss). Raises as ``build`` would for missing weights."""
+    if preprocess not in PREPROCESSING:
+        raise ms.InputError(f"extractor {NAME!r}: preprocess must be one of {sorted(PREPROCESSING)}, "
+                            f"got {preprocess!r}")
+    return _key(find_weights(weights), preprocess)
 
 
 def fetch() -> str:

@@ -110,8 +110,7 @@ class R3DFeatures:
         self.device = ms.torch_device(device)
         self.batch_size = ms.positive_int(batch_size, "batch_size")
         self.model = ms.load_state(R3D18(), self.weights, NAME).to(self.device)
-        self.cache_key = describe_identity(version=VERSION, weights=ms.file_digest(self.weights),
-                                           preprocessing=PREPROCESSING)
+        self.cache_key = _key(self.weights)
 
     def __call__(self, samples: Sequence[Any]) -> np.ndarray:
         videos = [ms.video_uint8(s, i, NAME) for i, s in enumerate(ms.samples_list(samples, NAME))]
@@ -125,6 +124,15 @@ class R3DFeatures:
 
 def build(weights: str | None = None, device: str | None = None, batch_size: int = 4) -> R3DFeatures:
     return R3DFeatures(weights=weights, device=device, batch_size=batch_size)
+
+
+def _key(weights: Path) -> str:
+    return describe_identity(version=VERSION, weights=ms.file_digest(weights), preprocessing=PREPROCESSING)
+
+
+def identity(weights: str | None = None, device: str | None = None, batch_size: int = 4) -> str:
+    """``build(...).cache_key`` without loading the network (built on the first feature-cache miss)."""
+    return _key(find_weights(weights))
 
 
 def fetch() -> str:

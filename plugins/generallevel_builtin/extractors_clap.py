@@ -15,7 +15,8 @@ _WEIGHTS = ("laion/clap-htsat-unfused (the transformers conversion of LAION-CLAP
 @hookimpl
 def register_extractors(register):
     register(Extractor(
-        "clap-audio", "audio", _NET + "build_audio", metrics=("FAD", "CLAP", "Style-CLAP"),
+        "clap-audio", "audio", _NET + "build_audio", identity=_NET + "identity_audio",
+        metrics=("FAD", "CLAP", "Style-CLAP"),
         default_for=("FAD", "CLAP", "Style-CLAP"), aliases=("laion-clap-audio",), requires=("torch", "transformers"),
         version="1", sample_rate=48_000,
         samples="float32 mono 1-D waveform at 48 kHz, samples in [-1, 1]",
@@ -25,7 +26,8 @@ def register_extractors(register):
         reference="laion_clap CLAP_Module(enable_fusion=False) default checkpoint (General-Bench FAD and CLAP score)",
         description="LAION-CLAP HTSAT audio embedding, 512-d; " + _WEIGHTS))
     register(Extractor(
-        "clap-text", "text", _NET + "build_text", metrics=("CLAP",), reference_for=("CLAP",),
+        "clap-text", "text", _NET + "build_text", identity=_NET + "identity_text",
+        metrics=("CLAP",), reference_for=("CLAP",),
         aliases=("laion-clap-text",), requires=("torch", "transformers"), version="1", samples="str",
         preprocessing="RoBERTa tokenizer, padded to 77 tokens with truncation (as laion_clap); get_text_features",
         fetch=_NET + "fetch", locate="generallevel_builtin._locate:clap",

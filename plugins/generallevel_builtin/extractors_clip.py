@@ -15,7 +15,8 @@ _WEIGHTS = ("weights: the Hugging Face hub cache (HF_HUB_CACHE) copy of model= (
 @hookimpl
 def register_extractors(register):
     register(Extractor(
-        "clip-image", "image", _NET + "build_image", metrics=("CLIP-I", "CLIP-T", "CLIP-Style"),
+        "clip-image", "image", _NET + "build_image", identity=_NET + "identity_image",
+        metrics=("CLIP-I", "CLIP-T", "CLIP-Style"),
         default_for=("CLIP-I", "CLIP-T", "CLIP-Style"), aliases=("clip-vit-l-14-image",),
         requires=("torch", "transformers"), version="1",
         samples="uint8 RGB numpy array H x W x 3, any size",
@@ -25,7 +26,8 @@ def register_extractors(register):
         reference="torchmetrics CLIPScore (transformers CLIPModel.get_image_features)",
         description="CLIP image embedding (ViT-L/14 by default; 768-d); " + _WEIGHTS))
     register(Extractor(
-        "clip-text", "text", _NET + "build_text", metrics=("CLIP-T",), reference_for=("CLIP-T",),
+        "clip-text", "text", _NET + "build_text", identity=_NET + "identity_text",
+        metrics=("CLIP-T",), reference_for=("CLIP-T",),
         aliases=("clip-vit-l-14-text",), requires=("torch", "transformers"), version="1",
         samples="str",
         preprocessing="CLIP tokenizer, padded, cut to max_position_embeddings (as torchmetrics); projected "

@@ -13,7 +13,8 @@ _NET = "generallevel_builtin._net_inception:"
 @hookimpl
 def register_extractors(register):
     register(Extractor(
-        "inception-pool3", "image", _NET + "build", dim=2048, metrics=("FID",), default_for=("FID",),
+        "inception-pool3", "image", _NET + "build", dim=2048, identity=_NET + "identity",
+        metrics=("FID",), default_for=("FID",),
         aliases=("inception-v3-fid", "fid-inception"), requires=("torch",), version="1",
         samples="uint8 RGB numpy array H x W x 3, any size",
         preprocessing="TensorFlow-1.x bilinear resize to 299 x 299 (align_corners=False), (x - 128) / 128, float32",

@@ -13,7 +13,8 @@ _NET = "generallevel_builtin._net_r3d:"
 @hookimpl
 def register_extractors(register):
     register(Extractor(
-        "r3d18-kinetics", "video", _NET + "build", dim=512, metrics=("FVD",), default_for=("FVD",),
+        "r3d18-kinetics", "video", _NET + "build", dim=512, identity=_NET + "identity",
+        metrics=("FVD",), default_for=("FVD",),
         aliases=("r3d-18", "fvd-r3d18"), requires=("torch", "PIL"), version="1",
         samples="uint8 RGB numpy array T x H x W x 3 (T >= 1, any size)",
         preprocessing="first 16 frames (the last repeated when fewer), PIL bilinear resize to 224 x 224, /255, "
