@@ -1,6 +1,6 @@
 """Generate a synthetic full-scale General-Bench tree: every registry task, 325,876 instances.
 
-    python benchmarks/make_fullscale.py OUT_DIR [--instances 325876] [--seed 0] [--jobs 2]
+    python benchmarks/make_fullscale.py OUT_DIR [--instances 325876] [--seed 0] [--jobs 2] [--model-media]
 
 writes ``OUT_DIR/bench/<modality>/<paradigm>/<Task>/annotation.json`` for all 699 registry tasks
 and a model's ``OUT_DIR/predictions/fullscale-model/.../prediction.json`` in the layout of
@@ -15,6 +15,12 @@ maps and videos are inlined as nested lists, kept small (:data:`SHAPES`), except
 task of each metric that reads files (PSNR, mIoU, Dice, S-measure, AbsRel, EPE, CD,
 TemporalFlickering), whose items name PNG/.flo/PLY/MP4 files (``_instances_media.py``).
 Every prediction is present, so every task should be scored.
+
+``--model-media`` (off by default; the benchmark rows use the default tree) also gives every third
+task of each model-based metric (FID, FVD, FAD, CLIP-I, CLIP-T, CLIP-Style, DINO-I, CLAP,
+Style-CLAP) real PNG/MP4/WAV files, a few instances each, and writes ``OUT_DIR/extractors.json``
+with tiny random-weight models, for ``generallevel evaluate ... --extractor-options
+OUT_DIR/extractors.json`` (``_instances_models.py``).
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from _instances import (  # noqa: E402
     gen_short_answers, gen_text, gen_transcripts, gen_values, gen_votes,
 )
 from _instances_media import media_generator, with_media_keys, write_media  # noqa: E402
+import _instances_models as models_media  # noqa: E402
 from _instances_arrays import (  # noqa: E402
     gen_amota, gen_binary_masks, gen_centre_boxes, gen_cepstra, gen_clouds, gen_depth, gen_flow, gen_frame_labels,
     gen_i2v, gen_images, gen_label_maps, gen_mattes, gen_panoptic, gen_parts, gen_saliency, gen_tracks, gen_tubes,
@@ -101,6 +108,8 @@ def generator_key(task: Any, metric: str) -> str:
 
 
 def _generator(key: str) -> Gen:
+    if key.endswith(models_media.KEY):  # a model-based task whose items name files (--model-media)
+        return models_media.generator(key)
     if "+files@" in key:  # this task's items name media files (_instances_media.py)
         return media_generator(key)
     if "[adapter=" in key:
@@ -188,7 +197,7 @@ def write_task(job: tuple) -> tuple[str, int, int]:
     words = _words(seed)
     metric = key.partition("[")[0].partition("+")[0]
     gen = _generator(key)
-    if dim is not None and metric in FEATURE_DIM:
+    if dim is not None and metric in FEATURE_DIM and not key.endswith(models_media.KEY):
         gen = gen_features(dim) if metric in ("FID", "FVD", "FAD") else gen_embeddings(dim)
     outputs, preds, *media = gen(n, rng, words)
     prefix = re.sub(r"[^a-z0-9]+", "", task_id)[:12]
@@ -210,11 +219,13 @@ def write_task(job: tuple) -> tuple[str, int, int]:
 
 def make_tree(out: str | Path, total: int = TOTAL_INSTANCES, seed: int = 0, jobs: int = 2,
               caps: dict[str, int] | None = None, minimum: int = MIN_INSTANCES,
-              per_kind: int | None = None, feature_dim: int | None = None) -> dict[str, Any]:
+              per_kind: int | None = None, feature_dim: int | None = None,
+              model_media: bool = False) -> dict[str, Any]:
     """Write the tree under ``out`` (``bench/`` and ``predictions/<MODEL>/``); returns a summary.
 
     ``per_kind`` keeps only the first that many tasks of each generator (a small tree that still
-    exercises every metric: the smoke test); ``feature_dim`` overrides the feature widths.
+    exercises every metric: the smoke test); ``feature_dim`` overrides the feature widths;
+    ``model_media``: see the module docstring (``--model-media``).
     """
     import generallevel
 
@@ -224,10 +235,15 @@ def make_tree(out: str | Path, total: int = TOTAL_INSTANCES, seed: int = 0, jobs
     if missing:
         raise SystemExit(f"no instance generator for metric(s) {missing}; add them to GENERATORS")
     keys = with_media_keys(tasks, [generator_key(t, m) for t, m in zip(tasks, metrics)])
+    if model_media:
+        keys = models_media.with_model_media_keys(keys)
     if per_kind is not None:
         count: dict[str, int] = {}
         keep = [count.__setitem__(k, count.get(k, 0) + 1) or count[k] <= per_kind for k in keys]
         tasks, metrics, keys = ([x for x, k in zip(col, keep) if k] for col in (tasks, metrics, keys))
+    if model_media:  # those tasks are capped by their own labels: every file is a network forward pass
+        caps = {**(CAPS if caps is None else caps), **models_media.caps(keys)}
+        metrics = [k if k.endswith(models_media.KEY) else m for k, m in zip(keys, metrics)]
     sizes = allocate(metrics, total, seed, caps, minimum)
     folders = folder_names(tasks)
     out = Path(out)
@@ -240,8 +256,12 @@ def make_tree(out: str | Path, total: int = TOTAL_INSTANCES, seed: int = 0, jobs
             done = list(pool.map(write_task, jobs_list, chunksize=1))
     else:
         done = [write_task(j) for j in jobs_list]
-    return {"tasks": len(done), "instances": sum(d[1] for d in done), "bytes": sum(d[2] for d in done),
-            "dataset": str(out / "bench"), "predictions": str(out / "predictions" / MODEL), "seed": seed}
+    summary = {"tasks": len(done), "instances": sum(d[1] for d in done), "bytes": sum(d[2] for d in done),
+               "dataset": str(out / "bench"), "predictions": str(out / "predictions" / MODEL), "seed": seed}
+    if model_media:
+        summary["model_media_tasks"] = sum(k.endswith(models_media.KEY) for k in keys)
+        summary["extractor_options"] = str(models_media.write_extractor_options(out))
+    return summary
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -250,8 +270,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--instances", type=int, default=TOTAL_INSTANCES)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--model-media", action="store_true",
+                    help="every third FID/FVD/FAD/CLIP/CLAP/DINO task names real files, scored with tiny models "
+                         "through OUT/extractors.json (not the benchmark rows' tree)")
     args = ap.parse_args(argv)
-    summary = make_tree(args.out, args.instances, args.seed, args.jobs)
+    summary = make_tree(args.out, args.instances, args.seed, args.jobs, model_media=args.model_media)
     print(json.dumps(summary, indent=2))
     return 0
 

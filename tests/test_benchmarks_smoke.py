@@ -71,3 +71,36 @@ def test_allocation_is_exact_and_capped():
     assert all(n <= mf.CAPS["FID"] for n in sizes[50:60])
     assert all(n >= mf.MIN_INSTANCES for n in sizes)
     assert sizes == mf.allocate(metrics, 20_000, seed=0)  # deterministic
+
+
+def test_model_media_tree_scores_its_model_based_tasks_from_files(tmp_path, monkeypatch):
+    """make_fullscale --model-media: every third FID/CLIP/CLAP/... task names PNG/MP4/WAV files, scored
+    through the tree's extractors.json (tiny models). Only those metrics' tasks are written here (FVD's
+    R3D-18 takes seconds a clip: the demo covers it)."""
+    pytest.importorskip("transformers")
+    pytest.importorskip("av")
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import _instances_models as im
+    import make_fullscale as mf
+    import generallevel as gl
+    from generallevel.evaluate import evaluate
+
+    assert im.with_model_media_keys(["FID", "FID", "FID", "FID", "Acc"]) == [
+        "FID+model-files", "FID", "FID", "FID+model-files", "Acc"]
+    tasks = [t for t in gl.list_tasks() if gl.get_metric(t.metric).name in im.GENERATORS and t.metric != "FVD"]
+    monkeypatch.setattr(gl, "list_tasks", lambda: tasks)
+    summary = mf.make_tree(tmp_path, total=400, seed=0, jobs=1, per_kind=1, minimum=2, model_media=True)
+    assert summary["model_media_tasks"] == len(im.GENERATORS) - 1
+    media = {}
+    for ann in Path(summary["dataset"]).rglob("annotation.json"):
+        data = json.loads(ann.read_text(encoding="utf-8"))
+        rel = ann.parent.relative_to(summary["dataset"]).as_posix()
+        if (Path(summary["predictions"]) / rel / "outputs").is_dir():
+            media[rel] = data["type"]
+            assert len(data["data"]) <= im.CAPS["image"]
+    assert sorted(media.values()) == sorted(m for m in im.GENERATORS if m != "FVD")
+    result = evaluate(summary["dataset"], summary["predictions"], "m", jobs=1,
+                      extractor_options=summary["extractor_options"])
+    assert {t.status for t in result.tasks} == {"scored"}, [t.error for t in result.tasks if t.error]
+    for t in result.tasks:
+        assert (t.folder in media) == any("file(s) through" in n for n in t.notes), (t.folder, t.notes)
