@@ -70,10 +70,13 @@ def sample_key(sample: Any) -> str:
     else:
         if hasattr(sample, "detach") and hasattr(sample, "cpu"):
             sample = sample.detach().cpu().numpy()
+        fps = getattr(sample, "fps", None)  # a decoded video's frame rate: extractors that sample by time read it
         arr = np.ascontiguousarray(np.asarray(sample))
         if arr.dtype.kind not in "biuf":
             raise TypeError(f"cannot key a sample of dtype {arr.dtype}")
         h.update(f"array\0{arr.dtype.str}\0{arr.shape}\0".encode())
+        if fps is not None:
+            h.update(f"fps\0{float(fps)!r}\0".encode())
         h.update(arr.data if arr.size else b"")
     return h.hexdigest()
 

@@ -64,6 +64,19 @@ def test_sample_keys_follow_content():
         sample_key(np.array(["x"], dtype=object))
 
 
+def test_a_videos_frame_rate_is_part_of_its_key():
+    """Extractors that sample a clip by time (VBench's dynamic degree samples frames by fps) give other
+    rows for the same frames at another rate: the rate is in the key; a clip of unknown rate keys as
+    its frames."""
+    from generallevel.media.video import VideoArray
+
+    frames = np.arange(2 * 4 * 4 * 3, dtype=np.uint8).reshape(2, 4, 4, 3)
+    at8, at24 = VideoArray(frames, 8.0), VideoArray(frames.copy(), 24.0)
+    assert sample_key(at8) != sample_key(at24)
+    assert sample_key(at8) == sample_key(VideoArray(frames.copy(), 8))
+    assert sample_key(VideoArray(frames, None)) == sample_key(frames)
+
+
 def test_rows_are_embedded_once_and_reused(toy):
     fn = gl.get_extractor("toy-cached").load()
     a = imgs(5, 1)
