@@ -167,12 +167,16 @@ def gen_ply_clouds(n, rng, words):
     return outs, preds, files
 
 
-def _mp4(frames: np.ndarray, fps: int = 8) -> Writer:
+def _mp4(frames: np.ndarray, fps: int = 8, qp: int | None = None) -> Writer:
+    """``qp``: a constant quantiser, for byte-identical files (x264's default CRF rate control gave
+    different bytes from run to run for 32 x 32 frames; scripts/demo_media.py)."""
+    options = {"threads": "1", "preset": "veryfast", **({"qp": str(qp)} if qp is not None else {})}
+
     def write(path: Path) -> None:
         import av
 
         with av.open(str(path), "w", format="mp4") as out:
-            stream = out.add_stream("libx264", rate=fps, options={"threads": "1", "preset": "veryfast"})
+            stream = out.add_stream("libx264", rate=fps, options=options)
             stream.height, stream.width = frames.shape[1:3]
             stream.pix_fmt = "yuv420p"
             for f in frames:

@@ -66,7 +66,7 @@ def _videos(n, rng, words, frames: int = 6):
         pred = np.clip(ref + rng.normal(0, 10, ref.shape), 0, 255).round().astype(np.uint8)
         outs.append({"video": f"targets/{i:06d}.mp4"})
         preds.append({"video": f"outputs/{i:06d}.mp4"})
-        files += [("bench", outs[-1]["video"], _mp4(ref)), ("pred", preds[-1]["video"], _mp4(pred))]
+        files += [("bench", outs[-1]["video"], _mp4(ref, qp=20)), ("pred", preds[-1]["video"], _mp4(pred, qp=20))]
     return outs, preds, files
 
 

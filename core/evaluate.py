@@ -60,6 +60,17 @@ def _one_thread() -> Any:
     return threadpool_limits(1)
 
 
+def _default_threads(omp: str | None) -> int:
+    """The intra-op thread count torch would have chosen at import: OMP_NUM_THREADS when the caller
+    set it, else one per CPU this process may run on (torch counts physical cores; close enough)."""
+    if omp and omp.strip().isdigit() and int(omp) > 0:
+        return int(omp)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def _init_worker(catalogs: tuple[Any, Any, Any]) -> None:
     global _CATALOGS
     _CATALOGS = catalogs
@@ -274,6 +285,8 @@ def _run(pairs: list[tuple[TaskFolder, Path | None]], jobs: int, progress: bool,
                 os.environ["OMP_NUM_THREADS"] = saved_omp
             if saved_torch is not None:
                 sys.modules["torch"].set_num_threads(saved_torch)
+            elif "torch" in sys.modules:  # first imported by a task, under OMP_NUM_THREADS=1: not the caller's setting
+                sys.modules["torch"].set_num_threads(_default_threads(saved_omp))
     finally:
         bar.close()
 

@@ -31,7 +31,7 @@ import demo_media as dm  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "core" / "examples" / "demo"
 MODEL = "demo-omni"
-FVD_ITEMS = 3  # R3D-18 reads every clip as 16 x 224 x 224 (~3 s on one CPU thread): few clips, a short cold run
+FVD_ITEMS = 2  # R3D-18 reads every clip as 16 x 224 x 224 (~3 s on one CPU thread): few clips, a short cold run
 TINY_MODELS = {"clip": "clip-image", "clap": "clap-audio"}  # bundled under models/; one folder serves both towers
 EXTRACTORS = {"clip-image": "clip", "clip-text": "clip", "clap-audio": "clap", "clap-text": "clap"}
 DIRS = {"Image": "image", "Video": "video", "Audio": "audio", "3D": "3d", "NLP": "nlp"}
