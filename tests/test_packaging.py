@@ -43,6 +43,9 @@ def test_wheel_carries_registry_demo_templates_and_entry_points(tmp_path):
     assert "generallevel_builtin/registry.toml" in names
     assert zipfile.ZipFile(wheel).read("generallevel_builtin/registry.toml").count(b"[[task]]") == 699
     assert any(n.startswith("generallevel/examples/demo/bench/") for n in names)
+    # the demo's tiny CLIP and CLAP models and the options naming them (generallevel.demo_models)
+    assert {"generallevel/examples/demo/extractors.json", "generallevel/examples/demo/models/clip/model.safetensors",
+            "generallevel/examples/demo/models/clap/model.safetensors"} <= set(names)
     assert "generallevel/examples/example-model-scores.csv" in names
     assert any(n.startswith("generallevel/templates/") for n in names)
     assert any(n.startswith("generallevel/commands/") for n in names)
