@@ -83,6 +83,29 @@ def test_mean_path_resamples_are_the_metric_on_the_resampled_items():
         assert iv.samples[b] == pytest.approx(direct, rel=1e-12, abs=1e-12)
 
 
+def test_tracking_success_auc_resamples_sequences_by_their_own_scores():
+    """Success AUC is a mean over sequences: its declared item scores (one pass over all frames)
+    give the 'mean' path, and each resample equals the metric on the resampled sequences."""
+    metric = get_metric("AUC")
+    rng = np.random.default_rng(4)
+    preds, refs = [], []
+    for _ in range(7):
+        gt = [[*(rng.random(2) * 50).tolist(), *(rng.random(2) * 20 + 1).tolist()] for _ in range(int(rng.integers(2, 9)))]
+        refs.append(gt)
+        preds.append([None if rng.random() < 0.15 else [b[0] + float(rng.normal()), b[1] + float(rng.normal()), b[2], b[3]]
+                      for b in gt])
+    raw = metric.compute(preds, refs, curve="success")
+    spec = IntervalSpec(resamples=40, seed=1)
+    iv = resample_task(metric, preds, refs, {"curve": "success"}, raw, spec, "tracking")
+    assert iv.method == "mean"
+    for b, idx in enumerate(_draws(spec, "tracking", len(preds))):
+        direct = metric.compute([preds[i] for i in idx], [refs[i] for i in idx], curve="success")
+        assert iv.samples[b] == pytest.approx(direct, rel=1e-12, abs=1e-12)
+    labels, scores = [0, 1, 1, 0, 1, 0], [0.1, 0.8, 0.6, 0.4, 0.3, 0.2]  # ROC-AUC: not a mean of items
+    roc = resample_task(metric, scores, labels, {}, metric.compute(scores, labels), spec, "roc")
+    assert roc.method == "recompute"
+
+
 def test_stats_path_resamples_are_micro_f1_on_the_resampled_items():
     from sklearn.metrics import f1_score
     from sklearn.preprocessing import MultiLabelBinarizer

@@ -65,7 +65,7 @@ def register_metrics(register):
                      "one-vs-rest; references: labels; options pos_label, labels (column order), "
                      "average='macro'|'weighted'. curve='success': predictions per-frame IoU overlaps "
                      "(per sequence) with references None, or predicted and ground-truth [x, y, w, h] boxes per frame "
-                     "-> tracking success-plot AUC"))
+                     "-> tracking success-plot AUC", item_scores=_M + "auc_item_scores"))
     register(percent("PCC", _M + "pearson", "Pearson", lo=-100.0, reference="scipy.stats.pearsonr",
                      inputs="numeric sequences; 100 x Pearson r (negative clipped to 0 when normalised)"))
     register(percent("Frame-Acc", _M + "frame_accuracy", "Fram-Acc", "Frame Accuracy",
@@ -362,6 +362,12 @@ def _success_auc_of_boxes(predictions: Any, references: Any) -> float | None:
     in one array: the same per-frame IoU (element-wise, so bit for bit), the same per-sequence counts
     of IoU > t and the same divisions. None when any sequence is not well-formed (empty, ragged,
     non-finite, another shape), so that the per-sequence path raises its own error for it."""
+    per_seq = _success_per_sequence(predictions, references)
+    return None if per_seq is None else 100.0 * float(np.mean(per_seq))
+
+
+def _success_per_sequence(predictions: Any, references: Any) -> np.ndarray | None:
+    """Each sequence's success AUC (fraction) from boxes, all frames in one array; None as above."""
     preds, refs = _pair(predictions, references)
     seq = (list, tuple, np.ndarray)
     lengths = []
@@ -392,8 +398,20 @@ def _success_auc_of_boxes(predictions: Any, references: Any) -> float | None:
     n = np.asarray(lengths)
     starts = np.concatenate([[0], np.cumsum(n)[:-1]])
     above = np.add.reduceat((iou[:, None] > thresholds).sum(axis=1), starts)  # per sequence, exact integers
-    per_seq = above / (n * len(thresholds))  # = (o[:, None] > thresholds).mean() of each sequence
-    return 100.0 * float(np.mean(per_seq))
+    return above / (n * len(thresholds))  # = (o[:, None] > thresholds).mean() of each sequence
+
+
+def auc_item_scores(predictions: Any, references: Any = None, *, curve: str = "roc", **options: Any):
+    """``evaluate --ci``: the tracking success AUC is a mean over sequences, so each sequence's own
+    AUC is its item score (one vectorised pass, not one call per sequence); None for ROC-AUC, which
+    is not a mean of items (it is resampled by recomputing)."""
+    if curve != "success":
+        return None
+    if references is None:
+        return np.array([success_auc([seq]) for seq in _seq(predictions, "predictions")]) \
+            if isinstance(_seq(predictions, "predictions")[0], _COLL) else None
+    per_seq = _success_per_sequence(predictions, references)
+    return None if per_seq is None else 100.0 * per_seq
 
 
 def auc(predictions: Any, references: Any = None, *, pos_label: Any = None, labels: Sequence | None = None,
