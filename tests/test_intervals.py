@@ -250,6 +250,32 @@ def test_declared_statistics_equal_the_reference_on_each_resample(name, options)
         assert iv.samples[b] == pytest.approx(ref, rel=1e-12, abs=1e-12), b
 
 
+def test_panoptic_quality_statistics_equal_torchmetrics_on_each_resample():
+    """PQ matches segments within one image, so per-image [IoU sum, TP, FP, FN] per category are its
+    sufficient statistics: each resample equals torchmetrics' PanopticQuality on the resampled images."""
+    torch = pytest.importorskip("torch")
+    tm = pytest.importorskip("torchmetrics.detection")
+    from metrics.test_segmentation import _panoptic_pair
+
+    rng = np.random.default_rng(8)
+    pairs = [_panoptic_pair(rng) for _ in range(10)]
+    preds, refs = [p for p, _ in pairs], [g for _, g in pairs]
+    metric, options = get_metric("PQ"), {"things": [2, 3], "stuffs": [0, 1]}
+    raw = metric.compute([p.copy() for p in preds], [g.copy() for g in refs], **options)
+    spec = IntervalSpec(resamples=12, seed=2)
+    iv = resample_task(metric, [p.copy() for p in preds], [g.copy() for g in refs], options, raw, spec, "pq")
+    assert iv.method == "stats"
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)  # torchmetrics' RQ denominator would otherwise be float32
+    try:
+        for b, idx in enumerate(_draws(spec, "pq", len(preds))):
+            ref = tm.PanopticQuality(things={2, 3}, stuffs={0, 1})(
+                torch.from_numpy(np.stack([preds[i] for i in idx])), torch.from_numpy(np.stack([refs[i] for i in idx])))
+            assert iv.samples[b] == pytest.approx(100 * float(ref), rel=1e-9), b
+    finally:
+        torch.set_default_dtype(old)
+
+
 def test_capped_metrics_report_the_cap():
     fid = get_metric("FID")
     assert fid.max_resamples == 200

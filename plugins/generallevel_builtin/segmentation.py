@@ -52,7 +52,8 @@ def register_metrics(register):
     register(percent("PQ", _M + "panoptic_quality", "Panoptic Quality", reference="torchmetrics PanopticQuality",
                      inputs="panoptic maps (H x W x 2: category, instance id) per image: one array, a B x H x W x 2 "
                      "batch or a list; options things, stuffs (category ids, required), "
-                     "allow_unknown_preds_category=False; reference categories outside both are void", max_resamples=100))
+                     "allow_unknown_preds_category=False; reference categories outside both are void", max_resamples=100,
+                     item_stats=_M + "pq_stats", from_stats=_M + "pq_from_stats"))
     register(percent("S-measure", _M + "s_measure", "Structure measure", "S_alpha",
                      reference="hand-computed Fan et al. 2017 structure measure (alpha=0.5)",
                      inputs="predictions: saliency maps in [0,1] (min-max normalise first, as the official "
@@ -384,6 +385,20 @@ def panoptic_quality(predictions: Any, references: Any, *, things: Sequence[int]
     unknown categories are void and excluded from unions; unmatched segments lying mostly (> 50 %)
     on void are not counted as FP/FN; statistics accumulate over all images before averaging.
     """
+    per_image = pq_stats(predictions, references, things=things, stuffs=stuffs,
+                         allow_unknown_preds_category=allow_unknown_preds_category)
+    value = pq_from_stats(per_image.sum(axis=0))[0]
+    if not np.isfinite(value):
+        raise InputError("PQ: no segment of a things/stuffs category in predictions or references")
+    return float(value)
+
+
+def pq_stats(predictions: Any, references: Any, *, things: Sequence[int] | None = None,
+             stuffs: Sequence[int] | None = None, allow_unknown_preds_category: bool = False) -> np.ndarray:
+    """Per image and category: [sum of matched IoUs, TP, FP, FN], the four blocks side by side.
+
+    Matching is within one image, so these are PQ's sufficient statistics: summed over any
+    multiset of images they give PQ of those images (``evaluate --ci`` resamples them)."""
     things_s, stuffs_s = _category_set(things, "things"), _category_set(stuffs, "stuffs")
     if things_s & stuffs_s:
         raise InputError(f"PQ: things and stuffs overlap: {sorted(things_s & stuffs_s)}")
@@ -392,53 +407,66 @@ def panoptic_quality(predictions: Any, references: Any, *, things: Sequence[int]
     cats = np.array(sorted(things_s | stuffs_s))
     stuff_arr = np.array(sorted(stuffs_s), dtype=np.int64)
     void = int(cats.max()) + 1
-    iou_sum = np.zeros(len(cats))
-    tp, fp, fn = (np.zeros(len(cats), np.int64) for _ in range(3))
-    for i, (p, g) in enumerate(_panoptic_pairs(predictions, references)):
-        for a, what in ((p, "predictions"), (g, "references")):
-            known = np.isin(a[:, 0], cats)
-            if what == "predictions" and not allow_unknown_preds_category and not known.all():
-                raise InputError(f"PQ: sample {i}: predicted categories not in things/stuffs: "
-                                 f"{sorted(set(a[~known, 0].tolist()))[:10]}")
-            a[~known] = (void, 0)
-            a[np.isin(a[:, 0], stuff_arr), 1] = 0
-            if (a[:, 1] < 0).any():
-                raise InputError(f"PQ: sample {i}: negative instance ids in {what}")
-        base = int(max(p[:, 1].max(), g[:, 1].max())) + 1
-        if void * base >= 2 ** 62:
-            raise InputError("PQ: category/instance ids too large to encode")
-        pu, pinv = np.unique(p[:, 0] * base + p[:, 1], return_inverse=True)
-        gu, ginv = np.unique(g[:, 0] * base + g[:, 1], return_inverse=True)
-        pinv, ginv = pinv.ravel(), ginv.ravel()
-        pcat, gcat = pu // base, gu // base
-        pa, ga = np.bincount(pinv, minlength=len(pu)), np.bincount(ginv, minlength=len(gu))
-        keys, inter = np.unique(pinv * len(gu) + ginv, return_counts=True)
-        pi, gi = keys // len(gu), keys % len(gu)
-        p_on_void = np.zeros(len(pu))  # predicted pixels on reference void, per predicted segment
-        g_on_void = np.zeros(len(gu))  # reference pixels under predicted void, per reference segment
-        sel = gcat[gi] == void
-        np.add.at(p_on_void, pi[sel], inter[sel])
-        sel = pcat[pi] == void
-        np.add.at(g_on_void, gi[sel], inter[sel])
-        cand = (gcat[gi] != void) & (pcat[pi] == gcat[gi])
-        pi, gi, inter = pi[cand], gi[cand], inter[cand].astype(float)
-        iou = inter / (pa[pi] - p_on_void[pi] + ga[gi] - g_on_void[gi] - inter)
-        m = iou > 0.5
-        np.add.at(iou_sum, np.searchsorted(cats, gcat[gi[m]]), iou[m])
-        np.add.at(tp, np.searchsorted(cats, gcat[gi[m]]), 1)
-        p_free = np.ones(len(pu), bool)
-        p_free[pi[m]] = False
-        g_free = np.ones(len(gu), bool)
-        g_free[gi[m]] = False
-        fp_seg = p_free & (pcat != void) & (p_on_void / pa <= 0.5)
-        fn_seg = g_free & (gcat != void) & (g_on_void / ga <= 0.5)
-        np.add.at(fp, np.searchsorted(cats, pcat[fp_seg]), 1)
-        np.add.at(fn, np.searchsorted(cats, gcat[fn_seg]), 1)
+    rows = []
+    for i, (p, g) in enumerate(_panoptic_pairs(predictions, references)):  # one image's maps at a time
+        rows.append(np.zeros((4, len(cats))))
+        _pq_image(p, g, i, cats, stuff_arr, void, allow_unknown_preds_category, rows[-1])
+    return np.stack(rows).reshape(len(rows), 4 * len(cats))
+
+
+def pq_from_stats(sums: np.ndarray, **options: Any) -> np.ndarray:
+    """PQ (percent) from summed [IoU sum, TP, FP, FN] blocks, one row per set of sums; NaN without segments."""
+    sums = np.atleast_2d(np.asarray(sums, dtype=float))
+    iou_sum, tp, fp, fn = np.split(sums, 4, axis=1)
     denom = tp + 0.5 * fp + 0.5 * fn
     seen = denom > 0
-    if not seen.any():
-        raise InputError("PQ: no segment of a things/stuffs category in predictions or references")
-    return float(100.0 * np.mean(iou_sum[seen] / denom[seen]))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_cat = np.where(seen, iou_sum / np.where(seen, denom, 1.0), 0.0)
+        return 100.0 * per_cat.sum(axis=1) / seen.sum(axis=1)
+
+
+def _pq_image(p: np.ndarray, g: np.ndarray, i: int, cats: np.ndarray, stuff_arr: np.ndarray, void: int,
+              allow_unknown: bool, into: np.ndarray) -> None:
+    """One image's matches, added into ``into`` = [IoU sum, TP, FP, FN] per category."""
+    for a, what in ((p, "predictions"), (g, "references")):
+        known = np.isin(a[:, 0], cats)
+        if what == "predictions" and not allow_unknown and not known.all():
+            raise InputError(f"PQ: sample {i}: predicted categories not in things/stuffs: "
+                             f"{sorted(set(a[~known, 0].tolist()))[:10]}")
+        a[~known] = (void, 0)
+        a[np.isin(a[:, 0], stuff_arr), 1] = 0
+        if (a[:, 1] < 0).any():
+            raise InputError(f"PQ: sample {i}: negative instance ids in {what}")
+    base = int(max(p[:, 1].max(), g[:, 1].max())) + 1
+    if void * base >= 2 ** 62:
+        raise InputError("PQ: category/instance ids too large to encode")
+    pu, pinv = np.unique(p[:, 0] * base + p[:, 1], return_inverse=True)
+    gu, ginv = np.unique(g[:, 0] * base + g[:, 1], return_inverse=True)
+    pinv, ginv = pinv.ravel(), ginv.ravel()
+    pcat, gcat = pu // base, gu // base
+    pa, ga = np.bincount(pinv, minlength=len(pu)), np.bincount(ginv, minlength=len(gu))
+    keys, inter = np.unique(pinv * len(gu) + ginv, return_counts=True)
+    pi, gi = keys // len(gu), keys % len(gu)
+    p_on_void = np.zeros(len(pu))  # predicted pixels on reference void, per predicted segment
+    g_on_void = np.zeros(len(gu))  # reference pixels under predicted void, per reference segment
+    sel = gcat[gi] == void
+    np.add.at(p_on_void, pi[sel], inter[sel])
+    sel = pcat[pi] == void
+    np.add.at(g_on_void, gi[sel], inter[sel])
+    cand = (gcat[gi] != void) & (pcat[pi] == gcat[gi])
+    pi, gi, inter = pi[cand], gi[cand], inter[cand].astype(float)
+    iou = inter / (pa[pi] - p_on_void[pi] + ga[gi] - g_on_void[gi] - inter)
+    m = iou > 0.5
+    np.add.at(into[0], np.searchsorted(cats, gcat[gi[m]]), iou[m])
+    np.add.at(into[1], np.searchsorted(cats, gcat[gi[m]]), 1)
+    p_free = np.ones(len(pu), bool)
+    p_free[pi[m]] = False
+    g_free = np.ones(len(gu), bool)
+    g_free[gi[m]] = False
+    fp_seg = p_free & (pcat != void) & (p_on_void / pa <= 0.5)
+    fn_seg = g_free & (gcat != void) & (g_on_void / ga <= 0.5)
+    np.add.at(into[2], np.searchsorted(cats, pcat[fp_seg]), 1)
+    np.add.at(into[3], np.searchsorted(cats, gcat[fn_seg]), 1)
 
 
 # -- S-measure ----------------------------------------------------------------------------------
