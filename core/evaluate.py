@@ -417,7 +417,7 @@ def evaluate(dataset: str | Path, predictions: str | Path | None = None, model: 
         raise InputError(f"jobs must be at least 1, got {jobs}")
     if progress is None:
         progress = sys.stderr.isatty()
-    if extractor_options is None and dataset.resolve() == DEMO_DATASET.resolve():
+    if extractor_options is None and _is_demo(dataset):
         from .demo_models import REPORT_NOTE, demo_extractor_options
 
         extractor_options = demo_extractor_options()  # tiny random-weight models, generated on the first run
@@ -452,6 +452,13 @@ def evaluate(dataset: str | Path, predictions: str | Path | None = None, model: 
             raise InputError(f"{len(issues)} problem(s) while evaluating {predictions} on {dataset} "
                              f"(strict mode):\n  - " + "\n  - ".join(issues))
     return result
+
+
+def _is_demo(dataset: Path) -> bool:
+    """The bundled demo tree, also under its source path in an editable install (a link tree there:
+    the package's demo folder holds links to the source files, so the folder itself differs)."""
+    here = dataset.resolve()
+    return here == DEMO_DATASET.resolve() or here == (DEMO_DIR / "README.md").resolve().parent / "bench"
 
 
 def _interval_spec(ci: bool, resamples: int | None, seed: int, compat: str | None) -> Any:

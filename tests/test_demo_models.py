@@ -193,3 +193,11 @@ def test_evaluate_gives_torch_its_thread_count_back(demo):
                            capture_output=True, text=True, env=env)
     assert after.returncode == 0, after.stderr
     assert int(after.stdout.split()[-1]) == int(fresh.stdout)
+
+
+def test_the_demo_is_recognised_under_its_source_path_too(tmp_path):
+    """An editable install links each demo file from the source tree: both paths are the demo."""
+    from generallevel.evaluate import _is_demo
+
+    assert _is_demo(DEMO_DATASET) and _is_demo((DEMO_DIR / "README.md").resolve().parent / "bench")
+    assert not _is_demo(tmp_path)
