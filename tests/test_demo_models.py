@@ -192,7 +192,10 @@ def test_evaluate_gives_torch_its_thread_count_back(demo):
     fresh = subprocess.run([sys.executable, "-c", "import torch; print(torch.get_num_threads())"],
                            capture_output=True, text=True, env=env)
     assert after.returncode == 0, after.stderr
-    assert int(after.stdout.split()[-1]) == int(fresh.stdout)
+    got, default = int(after.stdout.split()[-1]), int(fresh.stdout)
+    # the bug: stuck at one thread. Where a fresh torch itself picks one thread (e.g. the suite's process
+    # was pinned to one CPU by an earlier test), anything from one up is not that bug.
+    assert got == default if default > 1 else got >= 1, (got, default)
 
 
 def test_the_demo_is_recognised_under_its_source_path_too(tmp_path):
