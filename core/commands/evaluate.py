@@ -11,6 +11,8 @@ import sys
 
 import click
 
+from ._interval_options import interval_options
+
 from ..reports import interval_text
 
 STATUS = {"scored": "ok", "unsupported": "unsupported", "failed": "FAILED"}
@@ -123,13 +125,8 @@ def render_markdown(result) -> str:
 @click.option("--extractor-options", type=click.Path(dir_okay=False, exists=True), metavar="FILE",
               help="JSON {\"extractor\": {\"option\": value}} of load options (e.g. weights paths; ./ and ../ "
                    "relative to FILE) for tasks whose items name media files (docs/media.md).")
-@click.option("--ci", "ci", is_flag=True,
-              help="95 % confidence intervals for task scores, wins and Levels by resampling each task's "
-                   "instances (docs/intervals.md); slower, off by default.")
-@click.option("--resamples", type=click.IntRange(min=10), default=None, metavar="N",
-              help="With --ci: resamples per task (default 1000).")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
-              help="With --ci: the seed of the resampling (the same seed gives the same intervals).")
+@interval_options("95 % confidence intervals for task scores, wins and Levels by resampling each task's "
+                  "instances (docs/intervals.md); slower, off by default.", "task", 1000)
 def command(dataset_dir, predictions, prediction_file, model, fmt, output, jobs, strict, compat, expect_registry,
             scheduler, dashboard, task_timeout, extractor_options, ci, resamples, seed) -> None:
     """Score a model end to end from a General-Bench folder tree and its prediction files.

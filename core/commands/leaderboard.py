@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import click
 
+from ._interval_options import interval_options
+
 
 @click.command("leaderboard")
 @click.argument("results", nargs=-1, type=click.Path(exists=False))
@@ -27,12 +29,8 @@ import click
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
               help="Write to this file instead of standard output.")
 @click.option("--expect-registry", metavar="SHA256", help="Refuse result files scored against another registry.")
-@click.option("--ci", "ci", is_flag=True,
-              help="95 % intervals of each board score, the probability of each model's Level and statistical ties, "
-                   "for models whose reports come from `evaluate --ci` (docs/intervals.md).")
-@click.option("--resamples", type=click.IntRange(min=10), default=None, metavar="N",
-              help="With --ci: resamples per model (default 400).")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="With --ci: the seed.")
+@interval_options("95 % intervals of each board score, the probability of each model's Level and statistical ties, "
+                  "for models whose reports come from `evaluate --ci` (docs/intervals.md).", "model", 400)
 def command(results: tuple[str, ...], from_list: str | None, jobs: int, scope: str, facet: str,
             boards: tuple[str, ...], fmt: str, output: str | None, expect_registry: str | None,
             ci: bool, resamples: int | None, seed: int) -> None:

@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from ._interval_options import interval_options
+
 _LIMITS = [
     click.option("--max-member-bytes", type=click.IntRange(min=1), default=None,
                  help="Largest uncompressed prediction file accepted (default 200 MiB)."),
@@ -67,12 +69,8 @@ def check_cmd(archive: str, as_json: bool, max_member_bytes, max_total_bytes) ->
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
 @click.option("--strict", is_flag=True, help="Fail if any task fails or any problem is found.")
 @click.option("--expect-registry", metavar="SHA256", help="Refuse to score if the registry fingerprint differs.")
-@click.option("--ci", "ci", is_flag=True,
-              help="95 % confidence intervals for task scores, wins and Levels, as evaluate --ci (the service "
-                   "scores submissions this way; docs/intervals.md).")
-@click.option("--resamples", type=click.IntRange(min=10), default=None, metavar="N",
-              help="With --ci: resamples per task (default 1000).")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="With --ci: the seed.")
+@interval_options("95 % confidence intervals for task scores, wins and Levels, as evaluate --ci (the service "
+                  "scores submissions this way; docs/intervals.md).", "task", 1000)
 @_limits
 def score_cmd(archive, answers, model, fmt, output, jobs, strict, expect_registry, ci, resamples, seed,
               max_member_bytes, max_total_bytes) -> None:
