@@ -22,15 +22,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import Row, RunResult, generallevel_command, log, run_measured, seconds
+from _common import Row, RunResult, log, run_measured, seconds
 
 RATIO_GOAL = 1.10
 SECTION = "cluster"
 
 
 def _cmd(dataset: str, predictions: str, extra: list[str]) -> list[str]:
-    return generallevel_command() + ["evaluate", dataset, "--predictions", predictions, "--jobs", "2",
-                                     "--format", "json", "--model", "fullscale-model", *extra]
+    """The fullscale section's ``--jobs 2`` command, plus ``extra``: both sides score the same way."""
+    from bench_fullscale import _evaluate_cmd
+
+    return _evaluate_cmd(dataset, predictions, 2) + extra
 
 
 def _levels(stdout: str) -> tuple | None:

@@ -408,8 +408,8 @@ def auc_item_scores(predictions: Any, references: Any = None, *, curve: str = "r
     if curve != "success":
         return None
     if references is None:
-        return np.array([success_auc([seq]) for seq in _seq(predictions, "predictions")]) \
-            if isinstance(_seq(predictions, "predictions")[0], _COLL) else None
+        seqs = _seq(predictions, "predictions")
+        return np.array([success_auc([seq]) for seq in seqs]) if isinstance(seqs[0], _COLL) else None
     per_seq = _success_per_sequence(predictions, references)
     return None if per_seq is None else 100.0 * per_seq
 
