@@ -33,6 +33,7 @@ def profile(dataset: str | Path, predictions: str | Path) -> tuple[dict[str, dic
     from generallevel.typed_adapter import type_for, typed_adapt
     from generallevel.plugins import get_registry
     from generallevel.readers.benchfolder import ANNOTATION, read_annotation, read_predictions
+    from generallevel.readers.fastjson import release_parked
 
     _one_thread()  # one BLAS/OpenMP thread, as evaluate computes (else BLAS-heavy metrics look slower)
     reg = get_registry()
@@ -43,6 +44,8 @@ def profile(dataset: str | Path, predictions: str | Path) -> tuple[dict[str, dic
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
     for folder, pred in pairs:
+        ann = preds = aligned = p = r = None  # the previous task's data freed, then, as evaluate_folder
+        release_parked()  # does when a task ends, its parsed files handed back to the collector
         if pred is None:
             continue
         before = peak()

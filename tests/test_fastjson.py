@@ -128,6 +128,62 @@ def test_the_collector_is_paused_only_while_parsing(tmp_path):
         gc.enable()
 
 
+_PARK_SCRIPT = r"""
+import gc, json, sys
+from pathlib import Path
+from generallevel.readers import fastjson
+from generallevel.readers.benchfolder import read_json
+path = Path(sys.argv[1])
+path.write_text(json.dumps({"data": [[i, [float(i)] * 3] for i in range(20000)]}))
+if sys.argv[2] == "foreign":
+    gc.freeze()  # the process froze objects of its own first
+base = gc.get_freeze_count()
+value = read_json(path)
+parked = gc.get_freeze_count() - base
+tracked = sum(len(g) for g in (gc.get_objects(0), gc.get_objects(1), gc.get_objects(2)))
+value2 = read_json(path)  # a second file of the same task: parked too
+fastjson.release_parked()
+print(parked, tracked, gc.get_freeze_count(), gc.isenabled(), value == value2)
+"""
+
+
+@pytest.mark.parametrize("mode", ["own", "foreign"])
+def test_a_parsed_task_file_is_parked_out_of_the_collectors_sight_until_released(tmp_path, mode):
+    """The 40,000 parsed lists sit in the permanent generation (no collection scans them) until the
+    task ends; a process that froze objects itself keeps them frozen (we never unfreeze then)."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _PARK_SCRIPT, str(tmp_path / "x.json"), mode], capture_output=True,
+                         text=True, check=True).stdout.split()
+    parked, tracked, after, enabled, same = int(out[0]), int(out[1]), int(out[2]), out[3], out[4]
+    assert parked >= 40_000 and tracked < 40_000 and enabled == "True" and same == "True"
+    assert (after == 0) if mode == "own" else (after >= parked)
+
+
+_TASK_SCRIPT = r"""
+import gc, sys
+from pathlib import Path
+from generallevel.evaluate import _pairs, evaluate_folder
+demo = Path(sys.argv[1])
+pairs, _ = _pairs(demo / "bench", demo / "predictions" / "demo-omni")
+folder, pred = next((f, p) for f, p in pairs if p is not None and f.path.name == "COCO_Image_Captioning")
+res = evaluate_folder(folder, pred)
+print(res.status, gc.get_freeze_count(), gc.isenabled())
+"""
+
+
+def test_evaluate_folder_releases_what_its_files_parked():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    demo = Path(__file__).resolve().parents[1] / "core" / "examples" / "demo"
+    out = subprocess.run([sys.executable, "-c", _TASK_SCRIPT, str(demo)], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["scored", "0", "True"]
+
+
 def test_missing_file_and_folder_errors_are_unchanged(tmp_path):
     with pytest.raises(InputError, match="cannot read"):
         read_json(tmp_path / "nope.json")

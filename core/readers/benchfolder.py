@@ -97,12 +97,13 @@ def scan_tree(root: str | Path, filename: str = ANNOTATION) -> tuple[list[TaskFo
 
 
 def read_json(path: Path) -> Any:
-    """The parsed file: orjson where it gives the identical value, else ``json`` (every error message
-    is the standard library's; see :mod:`generallevel.readers.fastjson`)."""
+    """The parsed file: msgspec where it gives the identical value, else ``json`` (every error message
+    is the standard library's), parked out of the garbage collector's sight until the task ends (see
+    :mod:`generallevel.readers.fastjson`)."""
     from .fastjson import NOT_PARSED, loads_text, parse_bytes
 
     try:
-        value = parse_bytes(path.read_bytes())
+        value = parse_bytes(path.read_bytes(), park=True)
     except OSError as e:
         raise InputError(f"{path}: cannot read: {e}") from None
     if value is not NOT_PARSED:
@@ -114,7 +115,7 @@ def read_json(path: Path) -> Any:
     except OSError as e:
         raise InputError(f"{path}: cannot read: {e}") from None
     try:
-        return loads_text(text)
+        return loads_text(text, park=True)
     except json.JSONDecodeError as e:
         raise InputError(f"{path}: malformed JSON: {e}") from None
 
