@@ -148,13 +148,18 @@ def _nltk_words() -> Tokenizer:
     from nltk.tokenize import NLTKWordTokenizer
     from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
+    from ._nltk_words import guarded_words
+
     params = PunktParameters()
     params.abbrev_types = set(_ABBREVIATIONS)
-    sentences = PunktSentenceTokenizer(params).tokenize
-    words = NLTKWordTokenizer().tokenize
+    punkt, treebank = PunktSentenceTokenizer(params), NLTKWordTokenizer()
+    sentences, words = punkt.tokenize, treebank.tokenize
+    fast = guarded_words(punkt, treebank)  # the same tokens, passes that cannot match skipped
 
     @functools.lru_cache(maxsize=1 << 14)  # a task's texts (a few MB); --ci scores each item again
     def tokens(text: str) -> tuple[str, ...]:
+        if fast is not None:
+            return tuple(fast(text))
         return tuple(tok for sent in sentences(text) for tok in words(sent))
 
     return lambda text: list(tokens(text))

@@ -1,0 +1,167 @@
+"""nltk's word tokenisation (Punkt sentences, then NLTKWordTokenizer) without the passes that cannot match.
+
+General-Bench's sentence BLEU-1 tokenises every prediction and reference with ``nltk.word_tokenize``.
+NLTKWordTokenizer runs ~25 regular-expression substitutions over every sentence, most of which look
+for one particular character: a quote, a bracket, a dash, ``;@#$%&``... A substitution whose pattern
+needs a character the text does not contain returns the text unchanged, so skipping it changes
+nothing. This module runs nltk's own compiled patterns, in nltk's order, and skips exactly those:
+for each pattern it derives, from the parsed regular expression, a set of characters one of which
+every match must contain (``None`` when it cannot tell, e.g. ``\\s+``: that pass always runs).
+Likewise Punkt only looks for sentence ends at ``.``, ``?`` and ``!``: a text without them is one
+sentence, ``text.rstrip()`` (nothing when that is empty), which is what Punkt returns for it.
+
+Why it matters: on the full-scale tree the passes took ~6 s of the ~7 s of sentence BLEU-1; plain
+text now costs one or two passes, a caption with commas and a final period five or six.
+
+Safety: the pass list is nltk's class attributes, so a changed pattern changes its trigger set by
+itself; a changed *order* of passes in nltk's ``tokenize`` is caught at build time by comparing both
+tokenisers on probe sentences that exercise every pass (then nltk's tokenizer is used as it is).
+tests/test_nltk_words.py compares both on random text from an alphabet of every trigger character,
+cased letters with their Unicode case-folding partners, and the contraction words.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Iterable
+
+try:  # the regular-expression parser of the standard library (private; absent: nothing is skipped)
+    from re import _parser as _sre_parse  # type: ignore[attr-defined]
+    from re import _constants as _sre_c  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - Python < 3.11
+    _sre_parse = _sre_c = None
+
+Needed = tuple[frozenset, bool]  # (characters, holds only for ASCII text)
+
+# every pass of NLTKWordTokenizer.tokenize should be hit by one of these (see _self_check)
+PROBES = (
+    '"Hello," she said. "It\'s 3:30 -- isn\'t it?" (yes) [no] {x} <y> a*b @home #tag $5 50% A&B; ok...',
+    "``Quoted'' text, and 'single' quotes: they're we've I'll he'd I'm she's can't 'tis 'twas.",
+    "«Guillemets» “curly” ‘single’ „low” — dashes – \u2012 \u2015 and the end.",
+    "Cannot gimme gonna gotta lemme more'n wanna go d'ye WANNA Gonna: 1,000 and 1:2, a,b",
+    'A sentence.) Another one!" And "more"? Yes.\'',
+    "Mr. Smith went to Washington. He arrived at 5 p.m. on Jan. 3. Then\tleft\n  again .",
+    "trailing colon: and comma, ",
+    "",
+    "   ",
+)
+
+
+def _char(c: str, ignorecase: bool) -> Needed | None:
+    if not ignorecase or c.lower() == c.upper() == c:
+        return frozenset(c), False
+    if c.isascii():  # a cased ASCII letter: on ASCII text only its two cases can match it
+        return frozenset((c, c.lower(), c.upper())), True
+    return None
+
+
+def _rank(got: Needed) -> tuple[bool, bool, int]:
+    """Rarer is better: a set valid on any text, without letters, digits or spaces, small."""
+    return got[1], any(ch.isalnum() or ch.isspace() for ch in got[0]), len(got[0])
+
+
+def _needed_seq(items: Iterable, ignorecase: bool) -> Needed | None:
+    """Every match of a concatenation contains a match of each of its parts: take the rarest."""
+    best = None
+    for op, av in items:
+        got = _needed_op(op, av, ignorecase)
+        if got is not None and (best is None or _rank(got) < _rank(best)):
+            best = got
+    return best
+
+
+def _union(parts: list[Needed | None]) -> Needed | None:
+    if not parts or any(p is None for p in parts):
+        return None
+    return frozenset().union(*(p[0] for p in parts)), any(p[1] for p in parts)
+
+
+def _needed_op(op: Any, av: Any, ignorecase: bool) -> Needed | None:
+    c = _sre_c
+    if op is c.LITERAL:
+        return _char(chr(av), ignorecase)
+    if op is c.IN:
+        parts: list[Needed | None] = []
+        for iop, iav in av:
+            if iop is c.LITERAL:
+                parts.append(_char(chr(iav), ignorecase))
+            elif iop is c.RANGE and iav[1] - iav[0] < 64:
+                parts.append(_union([_char(chr(i), ignorecase) for i in range(iav[0], iav[1] + 1)]))
+            else:  # NEGATE, a category (\w, \d, \s), a wide range
+                return None
+        return _union(parts)
+    if op is c.SUBPATTERN:
+        _, add, dele, sub = av
+        ic = (ignorecase or bool(add & c.SRE_FLAG_IGNORECASE)) and not dele & c.SRE_FLAG_IGNORECASE
+        return _needed_seq(sub, ic)
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", c.MAX_REPEAT)):
+        lo, _, sub = av
+        return _needed_seq(sub, ignorecase) if lo >= 1 else None
+    if op is c.BRANCH:
+        return _union([_needed_seq(alt, ignorecase) for alt in av[1]])
+    return None  # anchors, look-arounds, any character, NOT_LITERAL, categories, group references
+
+
+def needed_chars(pattern: str, flags: int = 0) -> Needed | None:
+    """Characters one of which every match of ``pattern`` contains (and whether that holds only on
+    ASCII text), or None when the pattern may match without any particular character."""
+    if _sre_parse is None:
+        return None
+    try:
+        parsed = _sre_parse.parse(pattern, flags & (re.IGNORECASE | re.VERBOSE))
+    except Exception:  # noqa: BLE001 - syntax only the `regex` module knows: always run that pass
+        return None
+    return _needed_seq(parsed, bool(parsed.state.flags & re.IGNORECASE))
+
+
+class _Pass:
+    __slots__ = ("sub", "repl", "chars", "ascii_only")
+
+    def __init__(self, rx: Any, repl: str):
+        self.sub, self.repl = rx.sub, repl
+        got = needed_chars(rx.pattern, getattr(rx, "flags", 0))
+        self.chars, self.ascii_only = (None, False) if got is None else got
+
+
+def _run(passes: list[_Pass], text: str) -> str:
+    chars, ascii_ = set(text), text.isascii()
+    for p in passes:
+        if p.chars is None or (p.ascii_only and not ascii_) or not chars.isdisjoint(p.chars):
+            new = p.sub(p.repl, text)
+            if new != text:
+                text, chars, ascii_ = new, set(new), new.isascii()
+    return text
+
+
+class GuardedWordTokenizer:
+    """NLTKWordTokenizer().tokenize (convert_parentheses=False) with impossible passes skipped."""
+
+    def __init__(self, tokenizer: Any):
+        t = tokenizer
+        self.head = [_Pass(rx, s) for rx, s in
+                     [*t.STARTING_QUOTES, *t.PUNCTUATION, t.PARENS_BRACKETS, t.DOUBLE_DASHES]]
+        self.tail = ([_Pass(rx, s) for rx, s in t.ENDING_QUOTES]
+                     + [_Pass(rx, r" \1 \2 ") for rx in [*t.CONTRACTIONS2, *t.CONTRACTIONS3]])
+
+    def __call__(self, text: str) -> list[str]:
+        text = _run(self.head, text)
+        return _run(self.tail, " " + text + " ").split()
+
+
+def guarded_words(sentences: Any, words: Any) -> Callable[[str], list[str]] | None:
+    """str -> tokens like ``[w for s in sentences.tokenize(text) for w in words.tokenize(s)]``, or
+    None when the guarded version disagrees with nltk on a probe (nltk changed how it tokenises)."""
+    guarded = GuardedWordTokenizer(words)
+    ends = frozenset(sentences._lang_vars.sent_end_chars)
+    split_sentences = sentences.tokenize
+
+    def tokens(text: str) -> list[str]:
+        if ends.isdisjoint(text):  # Punkt's answer for a text without a sentence end
+            text = text.rstrip()
+            return guarded(text) if text else []
+        return [w for s in split_sentences(text) for w in guarded(s)]
+
+    for probe in PROBES:
+        if tokens(probe) != [w for s in split_sentences(probe) for w in words.tokenize(s)]:
+            return None
+    return tokens
