@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import Row, failed_row, format_table, log  # noqa: E402
+from _common import Row, byte_compile_installed, failed_row, format_table, log  # noqa: E402
 
 SECTIONS = ("startup", "metrics", "extractors", "fullscale", "intervals", "leaderboard", "cluster",
             "service")  # table order
@@ -104,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     deadline = time.time() + BUDGET
+    compiled = byte_compile_installed()
     load_before = _load()
     by_section: dict[str, list[Row]] = {}
     loads: list[str] = []
@@ -125,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     mode = "quick (sizes are NOT the benchmark's)" if args.quick else "full"
     header = (f"generallevel benchmarks - {mode} - Python {platform.python_version()}, {platform.machine()}, "
               f"{_cpus()} CPU(s); load average before/after: {load_before} / {_load()} (at each section: "
-              f"{', '.join(loads)}; above the CPU count, other work slowed the figures)")
+              f"{', '.join(loads)}; above the CPU count, other work slowed the figures); {compiled}")
     table = format_table(rows)
     wrong = [r for r in rows if r.data.get("wrong")]
     footer = f"total benchmark time: {total:.1f} s" + (
