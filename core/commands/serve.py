@@ -6,6 +6,7 @@ Kept light: the server stack (FastAPI, SQLAlchemy, uvicorn) is imported only ins
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
@@ -111,7 +112,10 @@ def command(ctx, db, data_dir, answers, host, port, max_upload_mb, stale_after, 
 @click.option("--ci-resamples", default=1000, show_default=True, type=click.IntRange(min=0), metavar="N",
               help="As for `serve`: score with confidence intervals from N resamples; 0: off. Use the same "
                    "value as the web service.")
-def worker_command(db, data_dir, answers, stale_after, poll, ci_resamples) -> None:
+@click.option("--nice", "niceness", default=10, show_default=True, type=click.IntRange(0, 19), metavar="N",
+              help="Lower this process's CPU priority by N (Unix) so that web processes on the same machine "
+                   "answer pages first while it scores; 0: unchanged.")
+def worker_command(db, data_dir, answers, stale_after, poll, ci_resamples, niceness) -> None:
     """Score queued submissions in this process until stopped (SIGTERM/SIGINT); run any number of them.
 
     Claims are row-locked (FOR UPDATE SKIP LOCKED on PostgreSQL), each claim is a lease renewed by a
@@ -126,6 +130,8 @@ def worker_command(db, data_dir, answers, stale_after, poll, ci_resamples) -> No
     from ..server.state import AppState
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if niceness and hasattr(os, "nice"):
+        os.nice(niceness)  # scoring is throughput work; pages are latency work
     config = ServerConfig(data_dir=Path(data_dir), answers_dir=Path(answers), db_url=_db_url(db, data_dir),
                           stale_after_seconds=stale_after, heartbeat_seconds=min(5.0, stale_after / 3),
                           poll_seconds=poll, ci_resamples=ci_resamples)
