@@ -148,7 +148,8 @@ def boards_under_load(quick: bool) -> list[Row]:
     p50, p99 = _percentile(latencies, 0.5) * 1000, _percentile(latencies, 0.99) * 1000
     busy = scoring_before == 1 and (scoring_after["scoring"] == 1 or scoring_after["scored"] > 5)
     note = (f"{clients} concurrent GETs x {rounds} rounds ({len(latencies)} ok, {errors} errors), half / half "
-            f"/api/boards/A; 2 web processes + 1 worker {'scoring throughout' if busy else 'NOT scoring (queue ran dry)'}"
+            f"/api/boards/A; 2 web processes + 1 worker (`serve worker`, its default --nice 10) "
+            f"{'scoring throughout' if busy else 'NOT scoring (queue ran dry)'}"
             f"; {_cpus()} CPU(s)")
     data = {"p50_ms": p50, "p99_ms": p99, "errors": errors, "requests": len(latencies) + errors,
             "worker_busy": busy}
