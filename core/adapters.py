@@ -128,67 +128,89 @@ def prediction_of(pred: Any, family: Family) -> Any:
     return pred
 
 
-def _label(x: Any, where: str) -> Any:
+class _Bad(Exception):
+    """A value the converters refuse; the caller names the item (built only when one is refused)."""
+
+
+def _label(x: Any) -> Any:
     """Labels compare as trimmed strings (so 3 and "3" agree); lists of labels stay lists."""
     if isinstance(x, (list, tuple)):
-        return [_label(v, where) for v in x]
+        return [_label(v) for v in x]
     if isinstance(x, (str, int, float, bool)):
         return str(x).strip()
-    raise InputError(f"{where}: expected a label (string or number) or a list of them, got {x!r}")
+    raise _Bad(f"expected a label (string or number) or a list of them, got {x!r}")
 
 
-def _text(x: Any, where: str, multi: bool) -> Any:
+def _text(x: Any, multi: bool) -> Any:
     if multi and isinstance(x, (list, tuple)):
-        return [_text(v, where, False) for v in x]
+        return [_text(v, False) for v in x]
     if isinstance(x, str):
         return x
     if isinstance(x, (int, float)) and not isinstance(x, bool):
         return str(x)
-    raise InputError(f"{where}: expected text, got {x!r}")
+    raise _Bad(f"expected text, got {x!r}")
 
 
-def _number(x: Any, where: str) -> Any:
+def _number(x: Any) -> Any:
     if isinstance(x, (list, tuple)):
         try:
             return np.asarray(x, dtype=float)
         except (TypeError, ValueError):
-            raise InputError(f"{where}: expected numbers, got {x!r}") from None
+            raise _Bad(f"expected numbers, got {x!r}") from None
     if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
-        raise InputError(f"{where}: expected a finite number, got {x!r}")
+        raise _Bad(f"expected a finite number, got {x!r}")
     return float(x)
 
 
-def _flag(x: Any, where: str) -> bool:
+def _flag(x: Any) -> bool:
     if isinstance(x, bool) or x in (0, 1):
         return bool(x)
-    raise InputError(f"{where}: expected true/false (or 1/0), got {x!r}")
+    raise _Bad(f"expected true/false (or 1/0), got {x!r}")
 
 
-def _vote(x: Any, where: str) -> Any:
+def _vote(x: Any) -> Any:
     if isinstance(x, str) and x.strip().lower() in ("win", "tie", "loss"):
         return x.strip().lower()
     if not isinstance(x, bool) and x in (0, 0.5, 1):
         return x
-    raise InputError(f"{where}: expected 'win', 'tie' or 'loss' (or 1, 0.5, 0), got {x!r}")
+    raise _Bad(f"expected 'win', 'tie' or 'loss' (or 1, 0.5, 0), got {x!r}")
+
+
+def _features(x: Any) -> np.ndarray:
+    vec = _number(x)
+    if np.ndim(vec) != 1 or len(vec) == 0:
+        raise _Bad("expected a feature vector (a non-empty list of numbers)")
+    return vec
+
+
+def _as_is(x: Any) -> Any:
+    return list(x) if isinstance(x, tuple) else x
+
+
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {"label": _label, "number": _number, "flag": _flag, "vote": _vote,
+                                                 "features": _features}
+
+
+def _converter(kind: str, reference: bool) -> Callable[[Any], Any]:
+    if kind == "text":
+        return _text_many if reference else _text_one
+    return _CONVERTERS.get(kind, _as_is)
+
+
+def _text_one(x: Any) -> Any:
+    return _text(x, False)
+
+
+def _text_many(x: Any) -> Any:
+    return _text(x, True)
 
 
 def _convert(x: Any, kind: str, where: str, reference: bool) -> Any:
-    if kind == "label":
-        return _label(x, where)
-    if kind == "text":
-        return _text(x, where, multi=reference)
-    if kind == "number":
-        return _number(x, where)
-    if kind == "flag":
-        return _flag(x, where)
-    if kind == "vote":
-        return _vote(x, where)
-    if kind == "features":
-        vec = _number(x, where)
-        if np.ndim(vec) != 1 or len(vec) == 0:
-            raise InputError(f"{where}: expected a feature vector (a non-empty list of numbers)")
-        return vec
-    return list(x) if isinstance(x, tuple) else x
+    """One value converted for its family; ``where`` names it in the error."""
+    try:
+        return _converter(kind, reference)(x)
+    except _Bad as e:
+        raise InputError(f"{where}: {e}") from None
 
 
 def _stack(vectors: list[np.ndarray], records: list[dict], what: str) -> np.ndarray:
@@ -216,6 +238,7 @@ def default_adapter(records: list[dict], predictions: list, task: Any, files: An
             return out
     family = family_for(task)
     preds: list[Any] = []
+    to_pred = _converter(family.convert, False)
     for rec, p in zip(records, predictions):
         if p is MISSING:
             if family.empty is None:
@@ -226,10 +249,18 @@ def default_adapter(records: list[dict], predictions: list, task: Any, files: An
                 empty = []  # a multi-label item: the empty label set
             preds.append(list(empty) if isinstance(empty, tuple) else empty)
             continue
-        preds.append(_convert(prediction_of(p, family), family.convert, f"prediction for {_where(rec)}", False))
+        try:
+            preds.append(to_pred(prediction_of(p, family)))
+        except _Bad as e:  # the item is named only when one is refused (no per-item message strings)
+            raise InputError(f"prediction for {_where(rec)}: {e}") from None
     refs: list[Any] | None = None
     if family.references:
-        refs = [_convert(reference_of(r, family), family.convert, _where(r), True) for r in records]
+        to_ref, refs = _converter(family.convert, True), []
+        for r in records:
+            try:
+                refs.append(to_ref(reference_of(r, family)))
+            except _Bad as e:
+                raise InputError(f"{_where(r)}: {e}") from None
     if family.convert == "features":
         return _stack(preds, records, "predicted"), _stack(refs or [], records, "reference"), {}
     return preds, refs, {}

@@ -12,6 +12,7 @@ and parses files (every error names the file); it knows nothing about tasks, met
 from __future__ import annotations
 
 import json
+import operator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,27 @@ def _check_id(value: Any, path: Path, index: int) -> None:
         raise InputError(f"{path}: item {index}: 'id' must be a non-empty string or an integer, got {value!r}")
 
 
+_ID = operator.itemgetter("id")
+
+
+def _plain_ids(items: list) -> list | None:
+    """Every item's id when all items are objects with an id that is a non-blank string or an
+    integer (checked in C-speed passes: a task has up to ~50,000 items), else None: then the
+    item-by-item loop runs and names the first bad item, as it always did."""
+    if set(map(type, items)) != {dict}:
+        return None
+    try:
+        ids = list(map(_ID, items))
+    except KeyError:
+        return None
+    kinds = set(map(type, ids))
+    if kinds == {int} or (kinds == {str} and all(map(str.strip, ids))):
+        return ids
+    if kinds == {str, int} and all(map(str.strip, (i for i in ids if type(i) is str))):
+        return ids
+    return None
+
+
 def read_annotation(path: Path) -> dict[str, Any]:
     """``{"task": name, "type": ..., "data": [{"id", "input", "output"}, ...]}``, shape-checked."""
     data = read_json(path)
@@ -137,6 +159,8 @@ def read_annotation(path: Path) -> dict[str, Any]:
         raise InputError(f"{path}: 'data' must be a list of annotation items")
     if not items:
         raise InputError(f"{path}: 'data' is empty; a task needs at least one annotation item")
+    if _plain_ids(items) is not None:
+        return data
     for i, item in enumerate(items):
         if not isinstance(item, dict) or "id" not in item:
             raise InputError(f"{path}: item {i}: expected an object with 'id', 'input' and 'output'")
@@ -145,6 +169,7 @@ def read_annotation(path: Path) -> dict[str, Any]:
 
 
 PREDICTION_KEYS = ("prediction", "prediction_final")
+_PREDICTION = operator.itemgetter(PREDICTION_KEYS[0])
 
 
 def prediction_items(data: Any, path: Path) -> tuple[list[Any], dict[str, Any]]:
@@ -175,6 +200,12 @@ def read_predictions(path: Path, header: dict[str, Any] | None = None) -> list[t
     items, head = prediction_items(read_json(path), path)
     if header is not None:
         header.update(head)
+    ids = _plain_ids(items)
+    if ids is not None:
+        try:  # every item holds 'prediction' (the usual file): no per-item checks in Python
+            return list(zip(map(str, ids), map(_PREDICTION, items)))
+        except KeyError:
+            pass
     out = []
     for i, item in enumerate(items):
         if not isinstance(item, dict) or "id" not in item:
