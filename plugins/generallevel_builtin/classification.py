@@ -350,11 +350,40 @@ def _at_most_one(iou: np.ndarray) -> np.ndarray:
 
 
 def _box_rows(rows: list) -> np.ndarray:
-    """``np.asarray(rows, dtype=float)``; rows that are all 4-item lists (JSON boxes) go through
-    ``np.fromiter`` on their items, which converts each item as asarray does, with less overhead."""
-    if rows and set(map(type, rows)) == {list} and set(map(len, rows)) == {4}:  # C loops, not a genexpr
+    """``np.asarray(rows, dtype=float)``; rows that are all lists go on to :func:`_list_rows`."""
+    if rows and set(map(type, rows)) == {list}:  # C loops, not a genexpr
+        return _list_rows(rows)
+    return np.asarray(rows, dtype=float)
+
+
+def _list_rows(rows: list[list]) -> np.ndarray:
+    """``np.asarray(rows, dtype=float)`` of lists; 4-item lists (JSON boxes) go through ``np.fromiter``
+    on their items, which converts each item as asarray does, with less overhead."""
+    if set(map(len, rows)) == {4}:
         return np.fromiter(chain.from_iterable(rows), dtype=float, count=4 * len(rows)).reshape(-1, 4)
     return np.asarray(rows, dtype=float)
+
+
+def _predicted_rows(boxes: list) -> tuple[np.ndarray, np.ndarray]:
+    """``_box_rows`` of the predicted boxes with ``_NO_BOX`` for each None, and where the Nones are.
+    When every entry is a list or None, ``list.index`` finds the Nones (one scan in C, as ``list ==
+    None`` is False; Python runs once per None) instead of two comprehensions over every frame."""
+    kinds = set(map(type, boxes))
+    if not kinds <= {list, type(None)}:
+        missing = np.array([b is None for b in boxes], dtype=bool)
+        return _box_rows([_NO_BOX if b is None else b for b in boxes]), missing
+    rows, nones, i = boxes.copy(), [], -1
+    if type(None) in kinds:
+        try:
+            while True:
+                i = boxes.index(None, i + 1)
+                rows[i] = _NO_BOX
+                nones.append(i)
+        except ValueError:  # no further None
+            pass
+    missing = np.zeros(len(boxes), dtype=bool)
+    missing[nones] = True
+    return _list_rows(rows), missing
 
 
 def _success_auc_of_boxes(predictions: Any, references: Any) -> float | None:
@@ -377,12 +406,9 @@ def _success_per_sequence(predictions: Any, references: Any) -> np.ndarray | Non
         lengths.append(len(g_seq))
     if not lengths:
         return None
-    frames = [b for s in refs for b in s]
-    boxes = [b for s in preds for b in s]
-    missing = np.array([b is None for b in boxes], dtype=bool)
     try:
-        g = _box_rows(frames)
-        p = _box_rows([_NO_BOX if b is None else b for b in boxes])
+        g = _box_rows(list(chain.from_iterable(refs)))
+        p, missing = _predicted_rows(list(chain.from_iterable(preds)))
     except (TypeError, ValueError):
         return None
     if g.ndim != 2 or g.shape[1] != 4 or p.shape != g.shape or not (np.isfinite(g).all() and np.isfinite(p).all()):
@@ -397,7 +423,9 @@ def _success_per_sequence(predictions: Any, references: Any) -> np.ndarray | Non
     thresholds = np.arange(21) / 20.0
     n = np.asarray(lengths)
     starts = np.concatenate([[0], np.cumsum(n)[:-1]])
-    above = np.add.reduceat((iou[:, None] > thresholds).sum(axis=1), starts)  # per sequence, exact integers
+    # per frame the number of thresholds t with iou > t (searchsorted is exact: iou is never NaN, as a
+    # NaN intersection makes a NaN union, left at 0), per sequence exact integers
+    above = np.add.reduceat(np.searchsorted(thresholds, iou, side="left"), starts)
     return above / (n * len(thresholds))  # = (o[:, None] > thresholds).mean() of each sequence
 
 

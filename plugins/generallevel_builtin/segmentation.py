@@ -6,7 +6,6 @@ Pure numpy (bincount / unique based), no heavy imports. A list or tuple is a set
 
 from __future__ import annotations
 
-from itertools import chain
 from numbers import Number
 from typing import Any, Hashable, Sequence
 
@@ -94,19 +93,20 @@ def _int_array(x: Any, what: str) -> np.ndarray:
 
 def _list_mask(x: Any) -> np.ndarray | None:
     """A 0/1 mask written as a list of equal-length lists of ints or bools (as JSON gives it), read by
-    ``bytes`` in C (~2x ``np.asarray``); None for anything else (floats, other values, ragged rows)."""
+    ``bytes`` of each row (its fast path for lists, in C), joined; None for anything else
+    (floats, other values, ragged rows). The row checks are C loops over the rows, not a genexpr."""
     if type(x) is not list or not x or type(x[0]) is not list:
         return None
     width = len(x[0])
-    if width == 0 or any(type(row) is not list or len(row) != width for row in x):
+    if width == 0 or set(map(type, x)) != {list} or set(map(len, x)) != {width}:
         return None
     try:
-        flat = np.frombuffer(bytes(chain.from_iterable(x)), dtype=np.uint8)
+        flat = b"".join(map(bytes, x))
     except (TypeError, ValueError):
         return None
-    if flat.max() > 1:
+    if flat.translate(None, b"\0\1"):  # a byte other than 0 or 1
         return None
-    return flat.reshape(len(x), width).astype(bool)
+    return np.frombuffer(flat, dtype=bool).reshape(len(x), width).copy()
 
 
 def _binary(x: Any, what: str) -> np.ndarray:
