@@ -73,8 +73,8 @@ def test_same_tokens_on_captions_and_probes(tokenizers):
 
 
 def test_every_skipped_pass_really_cannot_match():
-    """For each of nltk's patterns: a text without any of its trigger characters has no match
-    (checked on random text; ASCII-only trigger sets on ASCII text)."""
+    """For each of nltk's patterns: a text without any of its trigger characters (or without its
+    literal word) has no match (checked on random text; ASCII-only triggers on ASCII text)."""
     treebank = NLTKWordTokenizer()
     g = nw.GuardedWordTokenizer(treebank)
     rx = [r for r, _ in [*treebank.STARTING_QUOTES, *treebank.PUNCTUATION, treebank.PARENS_BRACKETS,
@@ -86,14 +86,32 @@ def test_every_skipped_pass_really_cannot_match():
     alphabet = TRIGGERS + UNICODE + "abcdeghilmnorstwyACGLNTW019 \t\n"
     checked = 0
     for pattern, p in zip(rx, passes):
-        if p.chars is None:
+        if p.kind not in (nw.CHARS, nw.CHARS_ASCII):
             continue
-        pool = [c for c in alphabet if c not in p.chars and (not p.ascii_only or c.isascii())]
+        pool = [c for c in alphabet if c not in p.chars and (p.kind == nw.CHARS or c.isascii())]
         for _ in range(300):
             text = " " + "".join(rng.choice(pool) for _ in range(rng.randint(1, 30))) + " "
             assert pattern.search(text) is None, (pattern.pattern, text)
             checked += 1
-    assert checked > 20 * 300
+    assert checked > 15 * 300
+    words = 0
+    for pattern, p in zip(rx, passes):
+        if p.kind not in (nw.WORD, nw.WORD_CI):
+            continue
+        for _ in range(400):
+            text = " " + " ".join(rng.choice(WORDS + ["ca", "nnot", "gon na", "t'is", "'t is"]) for _ in range(6)) + " "
+            ci = p.kind == nw.WORD_CI
+            absent = (p.word not in text.lower()) if ci else (p.word not in text)
+            if absent and (text.isascii() or not ci):
+                assert pattern.search(text) is None, (pattern.pattern, text)
+                words += 1
+    assert words > 2000
+    spaces = [p for p in passes if p.kind == nw.SPACES]
+    assert len(spaces) == 1
+    for _ in range(2000):  # single spaces only, ASCII: \s+ -> " " changes nothing
+        text = " " + " ".join("".join(rng.choice(TRIGGERS[:20] + "abcXYZ09") for _ in range(rng.randint(1, 5)))
+                              for _ in range(rng.randint(1, 6))) + " "
+        assert spaces[0].sub(spaces[0].repl, text) == text
 
 
 def test_trigger_sets_of_simple_patterns():
@@ -104,6 +122,11 @@ def test_trigger_sets_of_simple_patterns():
     assert nw.needed_chars(r"x?y*") is None
     assert nw.needed_chars(r"([^'])' ") == (frozenset("'"), False)
     assert nw.needed_chars(r"[\u2012-\u2015]") == (frozenset("\u2012\u2013\u2014\u2015"), False)
+    assert nw.needed_word(r"(?i)\b(can)(?#X)(not)\b") == ("cannot", True)
+    assert nw.needed_word(r"(?i) ('t)(?#X)(is)\b") == (" 'tis", True)
+    assert nw.needed_word(r"([^'])' ") == ("' ", False)
+    assert nw.needed_word(r"ab?c") is None and nw.needed_word(r"(a|bc)d") is None
+    assert nw.needed_word(r"(?i)\u00e9t\u00e9") is None  # a cased non-ASCII word: always run
 
 
 def test_a_tokenizer_that_changed_its_order_is_used_as_it_is():

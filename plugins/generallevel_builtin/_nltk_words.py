@@ -114,22 +114,91 @@ def needed_chars(pattern: str, flags: int = 0) -> Needed | None:
     return _needed_seq(parsed, bool(parsed.state.flags & re.IGNORECASE))
 
 
+def _literal_runs(items: Iterable, ignorecase: bool, runs: list[str], run: list[str]) -> None:
+    c = _sre_c
+    for op, av in items:
+        if op is c.LITERAL:
+            run.append(chr(av))
+        elif op is c.SUBPATTERN and not av[1] and not av[2]:  # a group matches its text in place
+            _literal_runs(av[3], ignorecase, runs, run)
+        elif op is not c.AT:  # an anchor (\b, ^) matches no text: the literals around it are adjacent
+            runs.append("".join(run))
+            run.clear()
+
+
+def needed_word(pattern: str, flags: int = 0) -> tuple[str, bool] | None:
+    """The longest string of 2+ literal characters every match contains, and whether it is to be
+    found case-insensitively (then only on ASCII text), or None. ``(?i)\\b(can)(not)\\b``: 'cannot'."""
+    if _sre_parse is None:
+        return None
+    try:
+        parsed = _sre_parse.parse(pattern, flags & (re.IGNORECASE | re.VERBOSE))
+    except Exception:  # noqa: BLE001
+        return None
+    ignorecase = bool(parsed.state.flags & re.IGNORECASE)
+    runs: list[str] = []
+    run: list[str] = []
+    _literal_runs(parsed, ignorecase, runs, run)
+    runs.append("".join(run))
+    word = max(runs, key=len)
+    if len(word) < 2:
+        return None
+    cased = ignorecase and word.lower() != word.upper()
+    if cased and not word.isascii():
+        return None
+    return (word.lower(), True) if cased else (word, False)
+
+
+ALWAYS, CHARS, CHARS_ASCII, WORD, WORD_CI, SPACES = range(6)
+# whitespace other than " " that ``\\s`` may match in ASCII text (a superset of both re's and regex's)
+_ODD_SPACES = frozenset("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f")
+
+
 class _Pass:
-    __slots__ = ("sub", "repl", "chars", "ascii_only")
+    """One substitution and the cheapest test that it may change the text."""
+
+    __slots__ = ("sub", "repl", "kind", "chars", "word")
 
     def __init__(self, rx: Any, repl: str):
         self.sub, self.repl = rx.sub, repl
-        got = needed_chars(rx.pattern, getattr(rx, "flags", 0))
-        self.chars, self.ascii_only = (None, False) if got is None else got
+        flags = getattr(rx, "flags", 0)
+        got, word = needed_chars(rx.pattern, flags), needed_word(rx.pattern, flags)
+        self.chars, self.word = None if got is None else got[0], None if word is None else word[0]
+        if rx.pattern == r"\s+" and repl == " ":  # a no-op unless two spaces or another whitespace
+            self.kind = SPACES
+        elif word is not None:
+            self.kind = WORD_CI if word[1] else WORD
+        elif got is not None:
+            self.kind = CHARS_ASCII if got[1] else CHARS
+        else:
+            self.kind = ALWAYS
 
 
 def _run(passes: list[_Pass], text: str) -> str:
-    chars, ascii_ = set(text), text.isascii()
+    chars, ascii_, lower = set(text), text.isascii(), None
     for p in passes:
-        if p.chars is None or (p.ascii_only and not ascii_) or not chars.isdisjoint(p.chars):
+        k = p.kind
+        if k == CHARS:
+            hit = not chars.isdisjoint(p.chars)
+        elif k == WORD:
+            hit = p.word in text
+        elif k == WORD_CI:
+            if ascii_:
+                if lower is None:
+                    lower = text.lower()
+                hit = p.word in lower
+            else:
+                hit = True
+        elif k == CHARS_ASCII:
+            hit = not ascii_ or not chars.isdisjoint(p.chars)
+        elif k == SPACES:
+            hit = not ascii_ or "  " in text or not chars.isdisjoint(_ODD_SPACES)
+        else:
+            hit = True
+        if hit:
             new = p.sub(p.repl, text)
             if new != text:
-                text, chars, ascii_ = new, set(new), new.isascii()
+                text, chars, ascii_, lower = new, set(new), new.isascii(), None
     return text
 
 
