@@ -30,9 +30,10 @@ import numpy as np
 
 from .errors import InputError
 from .media import (
-    FlowSpec, ImageSpec, LabelSpec, MapSpec, MediaError, MediaRoots, PointsSpec, VideoSpec, decode, file_kind,
+    FlowSpec, ImageSpec, LabelSpec, MapSpec, MediaError, MediaRoots, PointsSpec, VideoSpec, decode,
     looks_like_media_path,
 )
+from .media.paths import folder_files
 from .media.video import VideoArray
 from .metrics import name_key
 
@@ -188,9 +189,10 @@ class Items:
 
     def _one(self, value: str, base: Path, spec: Any) -> Any:
         framed = isinstance(spec, (VideoSpec, LabelSpec, MapSpec, FlowSpec))
-        path = self.ctx.roots.resolve(value, base, folder_ok=framed)
-        if path.is_dir() and not isinstance(spec, VideoSpec):  # VideoSpec reads frame folders itself
-            files = sorted(p for p in path.iterdir() if p.is_file() and file_kind(p) in ("image", "array", "flow"))
+        real, folder = self.ctx.roots.locate(value, base, folder_ok=framed)
+        path = Path(real)
+        if folder and not isinstance(spec, VideoSpec):  # VideoSpec reads frame folders itself
+            files = folder_files(path, ("image", "array", "flow"))
             if not files:
                 raise MediaError(path, "is a folder without image, .npy or .flo frames")
             return _clip(path, spec, [decode(p, spec) for p in files])

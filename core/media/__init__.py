@@ -41,6 +41,9 @@ _LIBRARY = {"PIL": "Pillow", "av": "av (PyAV)", "soundfile": "soundfile", "plyfi
             "trimesh": "trimesh", "scipy": "scipy"}
 
 
+_LOADED: dict[type, Callable[[Path, Any], Any]] = {}  # spec type -> its decoder, once imported
+
+
 def _decoder(spec: Spec) -> Callable[[Path, Any], Any]:
     import importlib
 
@@ -48,14 +51,16 @@ def _decoder(spec: Spec) -> Callable[[Path, Any], Any]:
         module, name = _DECODERS[type(spec)]
     except KeyError:
         raise TypeError(f"not a media spec: {spec!r}") from None
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    _LOADED[type(spec)] = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    return _LOADED[type(spec)]
 
 
 def decode(path: str | Path, spec: Spec) -> Any:
     """The array ``spec`` declares, read from ``path`` (a file; a folder of frames for VideoSpec)."""
-    path = Path(path)
+    if not isinstance(path, Path):
+        path = Path(path)
     try:
-        return _decoder(spec)(path, spec)
+        return (_LOADED.get(type(spec)) or _decoder(spec))(path, spec)
     except ModuleNotFoundError as e:
         top = (e.name or "").split(".")[0]
         if top not in _LIBRARY:

@@ -45,7 +45,9 @@ def decode_image(path: Path, spec: ImageSpec) -> np.ndarray:
     if img.mode not in _EIGHT_BIT:
         raise MediaError(path, f"is a {img.mode} (16-bit or float) image; {spec.describe()} is needed. "
                                "Save 8-bit images, or read the file as a map (depth, matte)")
-    return np.array(img.convert(spec.mode))  # a writable copy (torch.from_numpy warns on read-only memory)
+    # a writable copy (torch.from_numpy warns on read-only memory); convert() to the image's own mode
+    # would only copy it first
+    return np.array(img if img.mode == spec.mode else img.convert(spec.mode))
 
 
 def _grey_values(path: Path, img: Any, what: str) -> np.ndarray:

@@ -41,7 +41,7 @@ class MediaError(InputError):
 
 def file_kind(path: str | Path) -> str | None:
     """The kind of media a file name says it holds (by suffix), or None."""
-    return SUFFIX_KIND.get(Path(str(path)).suffix.lower())
+    return SUFFIX_KIND.get((path if isinstance(path, Path) else Path(str(path))).suffix.lower())
 
 
 @dataclass(frozen=True)

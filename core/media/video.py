@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from . import spec as _spec
+from .paths import folder_files
 from .spec import EXTENSIONS, ImageSpec, MediaError, VideoSpec, file_kind
 
 
@@ -61,7 +62,7 @@ def decode_frames_folder(path: Path, spec: VideoSpec) -> VideoArray:
     """The image files of a folder, sorted by name, as one clip (fps unknown)."""
     from .image import decode_image
 
-    files = sorted(p for p in path.iterdir() if p.is_file() and file_kind(p) == "image")
+    files = folder_files(path, ("image",))
     if not files:
         raise MediaError(path, f"is a folder without image frames ({', '.join(EXTENSIONS['image'])})")
     keep = _pick(len(files), spec)
