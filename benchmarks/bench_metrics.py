@@ -114,7 +114,7 @@ def cases() -> list[Case]:
         Case("CD (Chamfer)", "CD", lambda n, r: point_clouds(4, n, r), ref_chamfer,
              "scipy cKDTree(default tree).query(workers=-1): all cores", "CD (cKDTree, sliding-midpoint tree, "
              "leaves of 32, workers=-1: all cores)", 100_000, 500, 200, "points x 4 cloud pairs",
-             note="equal threads: both sides query on every core"),
+             options={"workers": -1}, note="equal threads: both sides query on every core"),
     ]
 
 

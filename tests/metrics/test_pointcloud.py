@@ -93,3 +93,24 @@ def test_large_clouds_need_no_pairwise_matrix(rng):
     v = cd().compute(p, g)
     # density check: for uniform points in the unit cube, NN squared distance is ~ 1e-4 scale
     assert 0 < v < 1e-3
+
+
+def test_query_threads_follow_the_process_budget_and_never_change_the_distance(rng, monkeypatch):
+    """evaluate gives each task one thread (OMP_NUM_THREADS=1): the KD-tree queries then use one;
+    without a budget every core. Brute force is the reference for every thread count."""
+    from generallevel_builtin.pointcloud import query_threads
+
+    p, g = rng.random((700, 3)), rng.random((900, 3))
+    d2 = ((p[:, None, :] - g[None, :, :]) ** 2).sum(-1)
+    want = 0.5 * (d2.min(1).mean() + d2.min(0).mean())
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert query_threads() == 1
+    for workers in (None, 1, 2, -1):
+        assert cd().compute(p, g, workers=workers) == pytest.approx(want, rel=1e-12)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert query_threads() == 3
+    for bad in ("", "0", "x", "-2"):
+        monkeypatch.setenv("OMP_NUM_THREADS", bad)
+        assert query_threads() == -1
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    assert query_threads() == -1 and cd().compute(p, g) == pytest.approx(want, rel=1e-12)
