@@ -160,6 +160,7 @@ class RunResult:
     returncode: int
     stdout: str
     stderr: str
+    cpu: float = 0.0  # user + system seconds of the whole process tree
 
 
 _WRAPPER = """
@@ -169,7 +170,8 @@ p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
 wall = time.perf_counter() - t0
 sys.stdout.write(p.stdout)
 sys.stderr.write(p.stderr)
-sys.stderr.write("\\n@@BENCH %r %d %d\\n" % (wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, p.returncode))
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+sys.stderr.write("\\n@@BENCH %r %d %d %r\\n" % (wall, ru.ru_maxrss, p.returncode, ru.ru_utime + ru.ru_stime))
 """
 
 
@@ -205,9 +207,9 @@ def run_measured(cmd: Sequence[str], timeout: float, cwd: str | Path | None = No
     marker = [ln for ln in err.splitlines() if ln.startswith("@@BENCH ")]
     if not marker:
         raise RuntimeError(f"benchmark wrapper failed: {err[-500:]}")
-    _, wall, maxrss_kib, rc = marker[-1].split()
+    _, wall, maxrss_kib, rc, cpu = marker[-1].split()
     err = "\n".join(ln for ln in err.splitlines() if not ln.startswith("@@BENCH "))
-    return RunResult(float(wall), peak, int(maxrss_kib) * 1024, int(rc), out, err)
+    return RunResult(float(wall), peak, int(maxrss_kib) * 1024, int(rc), out, err, float(cpu))
 
 
 def gib(nbytes: float) -> str:
