@@ -33,7 +33,7 @@ def profile(dataset: str | Path, predictions: str | Path) -> tuple[dict[str, dic
     from generallevel.typed_adapter import type_for, typed_adapt
     from generallevel.plugins import get_registry
     from generallevel.readers.benchfolder import ANNOTATION, read_annotation, read_predictions
-    from generallevel.readers.fastjson import release_parked
+    from generallevel.readers.fastjson import parking, release_parked
 
     _one_thread()  # one BLAS/OpenMP thread, as evaluate computes (else BLAS-heavy metrics look slower)
     reg = get_registry()
@@ -43,48 +43,49 @@ def profile(dataset: str | Path, predictions: str | Path) -> tuple[dict[str, dic
     def peak() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
-    for folder, pred in pairs:
-        ann = preds = aligned = p = r = None  # the previous task's data freed, then, as evaluate_folder
-        release_parked()  # does when a task ends, its parsed files handed back to the collector
-        if pred is None:
-            continue
-        before = peak()
-        t0 = time.perf_counter()
-        try:
-            ann = read_annotation(folder.path / ANNOTATION)
-            task = _resolve_task(ann, folder, folder.path / ANNOTATION)
-        except Exception as e:  # noqa: BLE001
-            failures.append(f"{folder.rel}: {e}")
-            continue
-        row = table[task.metric]
-        row["read_annotation"] += time.perf_counter() - t0
-        row["tasks"] += 1
-        row["instances"] += len(ann["data"])
-        try:
-            t1 = time.perf_counter()
-            preds = read_predictions(pred)
-            t2 = time.perf_counter()
-            aligned = _join(ann["data"], preds, TaskResult(folder.rel, "failed"))
-            # as evaluate's _evaluate_into: a declared annotation type's conventions, else the
-            # default adapter with the task folder's media files
-            atype = type_for(task, ann.get("type"), reg.metrics, reg.types)
-            if atype is not None:
-                typed = typed_adapt(atype, task, reg.metrics, reg.types, ann["data"], aligned, False)
-                p, r, options = typed.predictions, typed.references, typed.options
-            else:
-                p, r, opts = adapt(task, ann["data"], aligned, file_context(folder, pred, None))
-                options = {k: v for k, v in {**task.metric_options, **opts}.items() if v is not DROP}
-            t3 = time.perf_counter()
-            reg.metrics.get(task.metric).compute(p, r, **options)
-            t4 = time.perf_counter()
-        except Exception as e:  # noqa: BLE001
-            failures.append(f"{folder.rel} ({task.metric}): {str(e)[:200]}")
-            continue
-        row["read_predictions"] += t2 - t1
-        row["join_adapt"] += t3 - t2
-        row["compute"] += t4 - t3
-        row["peak_rss_growth_mib"] = max(row.get("peak_rss_growth_mib", 0.0), (peak() - before) / 2**20)
-        row["peak_rss_mib"] = max(row.get("peak_rss_mib", 0.0), peak() / 2**20)
+    with parking():  # task files parked as in evaluate_folder
+        for folder, pred in pairs:
+            ann = preds = aligned = p = r = None  # the previous task's data freed, then, as evaluate_folder
+            release_parked()  # does when a task ends, its parsed files handed back to the collector
+            if pred is None:
+                continue
+            before = peak()
+            t0 = time.perf_counter()
+            try:
+                ann = read_annotation(folder.path / ANNOTATION)
+                task = _resolve_task(ann, folder, folder.path / ANNOTATION)
+            except Exception as e:  # noqa: BLE001
+                failures.append(f"{folder.rel}: {e}")
+                continue
+            row = table[task.metric]
+            row["read_annotation"] += time.perf_counter() - t0
+            row["tasks"] += 1
+            row["instances"] += len(ann["data"])
+            try:
+                t1 = time.perf_counter()
+                preds = read_predictions(pred)
+                t2 = time.perf_counter()
+                aligned = _join(ann["data"], preds, TaskResult(folder.rel, "failed"))
+                # as evaluate's _evaluate_into: a declared annotation type's conventions, else the
+                # default adapter with the task folder's media files
+                atype = type_for(task, ann.get("type"), reg.metrics, reg.types)
+                if atype is not None:
+                    typed = typed_adapt(atype, task, reg.metrics, reg.types, ann["data"], aligned, False)
+                    p, r, options = typed.predictions, typed.references, typed.options
+                else:
+                    p, r, opts = adapt(task, ann["data"], aligned, file_context(folder, pred, None))
+                    options = {k: v for k, v in {**task.metric_options, **opts}.items() if v is not DROP}
+                t3 = time.perf_counter()
+                reg.metrics.get(task.metric).compute(p, r, **options)
+                t4 = time.perf_counter()
+            except Exception as e:  # noqa: BLE001
+                failures.append(f"{folder.rel} ({task.metric}): {str(e)[:200]}")
+                continue
+            row["read_predictions"] += t2 - t1
+            row["join_adapt"] += t3 - t2
+            row["compute"] += t4 - t3
+            row["peak_rss_growth_mib"] = max(row.get("peak_rss_growth_mib", 0.0), (peak() - before) / 2**20)
+            row["peak_rss_mib"] = max(row.get("peak_rss_mib", 0.0), peak() / 2**20)
     return {k: dict(v) for k, v in table.items()}, failures
 
 

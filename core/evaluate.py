@@ -24,7 +24,7 @@ from .annotation_types import check_known
 from .errors import InputError, UnknownTaskError
 from .media_adapter import DROP, file_context, read_extractor_options
 from .evaluation_results import FIRST, EvaluationResult, IdProblem, TaskResult  # noqa: F401 - re-exported
-from .readers.fastjson import release_parked
+from .readers.fastjson import parking
 from .readers.benchfolder import (
     ANNOTATION, LAYOUT, PREDICTION, TaskFolder, read_annotation, read_predictions, scan_tree,
 )
@@ -136,7 +136,8 @@ def evaluate_folder(folder: TaskFolder, prediction: Path | None, official: bool 
     """
     res = TaskResult(folder=folder.rel, status="failed", group=folder.group)
     try:
-        _evaluate_into(res, folder, prediction, official, extractor_options, intervals)  # its data freed on return
+        with parking():  # the task's files out of the collector's sight until its data is freed
+            _evaluate_into(res, folder, prediction, official, extractor_options, intervals)
     except NotWritten as e:  # the official pipeline writes no value: the task is unsupported there
         res.status, res.raw = "unsupported", None
         res.problems.append(str(e))
@@ -144,8 +145,6 @@ def evaluate_folder(folder: TaskFolder, prediction: Path | None, official: bool 
         res.status = "failed"
         res.raw = None
         res.error = str(e) if isinstance(e, InputError) else f"{type(e).__name__}: {e}"
-    finally:
-        release_parked()  # the task's files were parsed out of the collector's sight (readers.fastjson)
     return res
 
 

@@ -138,19 +138,22 @@ path.write_text(json.dumps({"data": [[i, [float(i)] * 3] for i in range(20000)]}
 if sys.argv[2] == "foreign":
     gc.freeze()  # the process froze objects of its own first
 base = gc.get_freeze_count()
-value = read_json(path)
-parked = gc.get_freeze_count() - base
-tracked = sum(len(g) for g in (gc.get_objects(0), gc.get_objects(1), gc.get_objects(2)))
-value2 = read_json(path)  # a second file of the same task: parked too
-fastjson.release_parked()
-print(parked, tracked, gc.get_freeze_count(), gc.isenabled(), value == value2)
+outside = read_json(path)  # outside a task's parking(): nothing is parked
+unparked = gc.get_freeze_count() - base
+with fastjson.parking():
+    value = read_json(path)
+    parked = gc.get_freeze_count() - base
+    tracked = sum(len(g) for g in (gc.get_objects(0), gc.get_objects(1), gc.get_objects(2)))
+    value2 = read_json(path)  # a second file of the same task: parked too
+print(parked, tracked, gc.get_freeze_count(), gc.isenabled(), value == value2 == outside, unparked)
 """
 
 
 @pytest.mark.parametrize("mode", ["own", "foreign"])
 def test_a_parsed_task_file_is_parked_out_of_the_collectors_sight_until_released(tmp_path, mode):
-    """The 40,000 parsed lists sit in the permanent generation (no collection scans them) until the
-    task ends; a process that froze objects itself keeps them frozen (we never unfreeze then)."""
+    """Inside a task's ``parking()`` the 40,000 parsed lists sit in the permanent generation (no
+    collection scans them) until it ends; outside it nothing is parked; a process that froze
+    objects itself keeps them frozen (we never unfreeze then)."""
     import subprocess
     import sys
 
@@ -158,6 +161,7 @@ def test_a_parsed_task_file_is_parked_out_of_the_collectors_sight_until_released
                          text=True, check=True).stdout.split()
     parked, tracked, after, enabled, same = int(out[0]), int(out[1]), int(out[2]), out[3], out[4]
     assert parked >= 40_000 and tracked < 40_000 and enabled == "True" and same == "True"
+    assert int(out[5]) <= 0  # (frozen objects of the process may be freed meanwhile)
     assert (after == 0) if mode == "own" else (after >= parked)
 
 

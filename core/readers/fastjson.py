@@ -12,12 +12,14 @@ The cyclic garbage collector is paused while a file is parsed: a parser allocate
 containers that all stay alive, and every collection triggered on the way would only re-scan them.
 Pausing alone only postpones that work: the first collection after it scans every container parsed
 (0.14 s for a 22 MB tracking file), then moves them through the older generations to scan them
-again. A task file is therefore *parked* (``no_gc(park=True)``): its containers are moved to the
+again. A task's files are therefore *parked* while the task is scored (``with parking():``, which
+``evaluate_folder`` opens; ``no_gc(park=True)`` inside it): their containers are moved to the
 collector's permanent generation (``gc.freeze``), where no collection looks at them; they are
-acyclic, so reference counting frees them when the task drops them. :func:`release_parked` (called
-when a task ends) hands whatever is still there back to the collector, so cyclic garbage that
-happened to be alive at a freeze is not kept for the life of a long-running process. A process that
-froze objects itself before we did keeps them frozen: we then never unfreeze. Measured on the
+acyclic, so reference counting frees them when the task drops them. Leaving ``parking()`` hands
+whatever is still there back to the collector (:func:`release_parked`), so cyclic garbage that
+happened to be alive at a freeze is not kept for the life of a long-running process; outside it
+(validation, the service's upload checks) nothing is parked. A process that froze objects itself
+before we did keeps them frozen: we then never unfreeze. Measured on the
 full-scale tree (699 tasks in one process, benchmarks/profile_tasks.py), the collector ran 4.3 s before
 parking and 0.15 s after; reading the files took 6.5 s instead of 12.
 """
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+from contextvars import ContextVar
 from typing import Any, Iterator
 
 NOT_PARSED = object()  # parse_bytes' answer when the standard library must decide
@@ -33,6 +36,7 @@ _DECODER: Any = None
 
 
 _PARKED = False  # the permanent generation holds only what this module froze
+_PARKING: ContextVar[bool] = ContextVar("generallevel_parking", default=False)
 _FOREIGN = False  # the process froze objects itself before we did: never unfreeze
 
 
@@ -45,10 +49,21 @@ def no_gc(park: bool = False) -> Iterator[None]:
     try:
         yield
     finally:
-        if park:
+        if park and _PARKING.get():
             _park()
         if enabled:
             gc.enable()
+
+
+@contextlib.contextmanager
+def parking() -> Iterator[None]:
+    """Files parsed with ``park=True`` inside (in this thread or task) are parked until it ends."""
+    token = _PARKING.set(True)
+    try:
+        yield
+    finally:
+        _PARKING.reset(token)
+        release_parked()
 
 
 def _park() -> None:
