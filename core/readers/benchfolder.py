@@ -99,8 +99,8 @@ def scan_tree(root: str | Path, filename: str = ANNOTATION) -> tuple[list[TaskFo
 
 def read_json(path: Path) -> Any:
     """The parsed file: msgspec where it gives the identical value, else ``json`` (every error message
-    is the standard library's), parked out of the garbage collector's sight until the task ends (see
-    :mod:`generallevel.readers.fastjson`)."""
+    is the standard library's); inside a task's ``parking()`` it stays out of the garbage collector's
+    sight until the task ends (see :mod:`generallevel.readers.fastjson`)."""
     from .fastjson import NOT_PARSED, loads_text, parse_bytes
 
     try:

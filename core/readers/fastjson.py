@@ -19,9 +19,9 @@ acyclic, so reference counting frees them when the task drops them. Leaving ``pa
 whatever is still there back to the collector (:func:`release_parked`), so cyclic garbage that
 happened to be alive at a freeze is not kept for the life of a long-running process; outside it
 (validation, the service's upload checks) nothing is parked. A process that froze objects itself
-before we did keeps them frozen: we then never unfreeze. Measured on the
-full-scale tree (699 tasks in one process, benchmarks/profile_tasks.py), the collector ran 4.3 s before
-parking and 0.15 s after; reading the files took 6.5 s instead of 12.
+before we did keeps them frozen: we then never unfreeze. Measured on the full-scale tree (699 tasks
+in one process, benchmarks/profile_tasks.py), the collector ran 4.3 s before parking and 0.15 s
+after; reading the files took 6.5 s instead of 12.
 """
 
 from __future__ import annotations
@@ -35,15 +35,16 @@ NOT_PARSED = object()  # parse_bytes' answer when the standard library must deci
 _DECODER: Any = None
 
 
+_PARKING: ContextVar[bool] = ContextVar("generallevel_parking", default=False)  # inside parking()
 _PARKED = False  # the permanent generation holds only what this module froze
-_PARKING: ContextVar[bool] = ContextVar("generallevel_parking", default=False)
 _FOREIGN = False  # the process froze objects itself before we did: never unfreeze
 
 
 @contextlib.contextmanager
 def no_gc(park: bool = False) -> Iterator[None]:
-    """Pause the cyclic garbage collector (reference counting still frees memory); ``park``: then
-    move every tracked container, the parsed value's included, out of the collector's sight."""
+    """Pause the cyclic garbage collector (reference counting still frees memory); ``park``, inside
+    :func:`parking`: then move every tracked container, the parsed value's included, out of the
+    collector's sight."""
     enabled = gc.isenabled()
     gc.disable()
     try:
