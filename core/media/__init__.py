@@ -45,14 +45,17 @@ _LOADED: dict[type, Callable[[Path, Any], Any]] = {}  # spec type -> its decoder
 
 
 def _decoder(spec: Spec) -> Callable[[Path, Any], Any]:
+    fn = _LOADED.get(type(spec))
+    if fn is not None:
+        return fn
     import importlib
 
     try:
         module, name = _DECODERS[type(spec)]
     except KeyError:
         raise TypeError(f"not a media spec: {spec!r}") from None
-    _LOADED[type(spec)] = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    return _LOADED[type(spec)]
+    fn = _LOADED[type(spec)] = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    return fn
 
 
 def decode(path: str | Path, spec: Spec) -> Any:
@@ -60,7 +63,7 @@ def decode(path: str | Path, spec: Spec) -> Any:
     if not isinstance(path, Path):
         path = Path(path)
     try:
-        return (_LOADED.get(type(spec)) or _decoder(spec))(path, spec)
+        return _decoder(spec)(path, spec)
     except ModuleNotFoundError as e:
         top = (e.name or "").split(".")[0]
         if top not in _LIBRARY:

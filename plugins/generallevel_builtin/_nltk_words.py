@@ -217,6 +217,13 @@ class GuardedWordTokenizer:
         return _run(self.tail, " " + text + " ").split()
 
 
+def plain_words(sentences: Any, words: Any) -> Callable[[str], list[str]]:
+    """str -> tokens as ``nltk.word_tokenize`` composes them: Punkt sentences, then the word
+    tokenizer per sentence (the reference for the guarded version, and its fallback)."""
+    split_sentences, split_words = sentences.tokenize, words.tokenize
+    return lambda text: [w for s in split_sentences(text) for w in split_words(s)]
+
+
 def guarded_words(sentences: Any, words: Any) -> Callable[[str], list[str]] | None:
     """str -> tokens like ``[w for s in sentences.tokenize(text) for w in words.tokenize(s)]``, or
     None when the guarded version disagrees with nltk on a probe (nltk changed how it tokenises)."""
@@ -230,7 +237,7 @@ def guarded_words(sentences: Any, words: Any) -> Callable[[str], list[str]] | No
             return guarded(text) if text else []
         return [w for s in split_sentences(text) for w in guarded(s)]
 
-    for probe in PROBES:
-        if tokens(probe) != [w for s in split_sentences(probe) for w in words.tokenize(s)]:
-            return None
+    plain = plain_words(sentences, words)
+    if any(tokens(probe) != plain(probe) for probe in PROBES):
+        return None
     return tokens

@@ -8,7 +8,6 @@ pairs, so the per-item work is kept to plain loops over built-in types.
 from __future__ import annotations
 
 import functools
-
 import math
 import re
 from collections.abc import Mapping, Set
@@ -148,19 +147,17 @@ def _nltk_words() -> Tokenizer:
     from nltk.tokenize import NLTKWordTokenizer
     from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
-    from ._nltk_words import guarded_words
+    from ._nltk_words import guarded_words, plain_words
 
     params = PunktParameters()
     params.abbrev_types = set(_ABBREVIATIONS)
     punkt, treebank = PunktSentenceTokenizer(params), NLTKWordTokenizer()
-    sentences, words = punkt.tokenize, treebank.tokenize
-    fast = guarded_words(punkt, treebank)  # the same tokens, passes that cannot match skipped
+    # the same tokens, passes that cannot match skipped (nltk's own way if the guard disagrees)
+    split = guarded_words(punkt, treebank) or plain_words(punkt, treebank)
 
     @functools.lru_cache(maxsize=1 << 14)  # a task's texts (a few MB); --ci scores each item again
     def tokens(text: str) -> tuple[str, ...]:
-        if fast is not None:
-            return tuple(fast(text))
-        return tuple(tok for sent in sentences(text) for tok in words(sent))
+        return tuple(split(text))
 
     return lambda text: list(tokens(text))
 
