@@ -15,8 +15,7 @@ from __future__ import annotations
 import os
 import pickle
 import sys
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -297,7 +296,6 @@ def _run(pairs: list[tuple[TaskFolder, Path | None]], jobs: int, progress: bool,
 def _run_parallel(pairs, jobs: int, bar, notes: list[str], official: bool = False,
                   extractor_options: dict | None = None, intervals: Any = None) -> list[TaskResult] | None:
     import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, wait
 
     from .plugins import get_registry
 
@@ -311,93 +309,21 @@ def _run_parallel(pairs, jobs: int, bar, notes: list[str], official: bool = Fals
             notes.append(f"ran tasks in one process: the registry cannot be sent to workers ({e})")
             return None
     results: list[TaskResult | None] = [None] * len(pairs)
-    # Metric-affine, largest first: a worker is given tasks of the metric families (compute modules) it has
-    # already run, so each worker pays a family's heavy imports (nltk, scipy, pycocotools, ...) once, not
-    # every worker; a family nobody runs yet goes to the next idle worker, and largest tasks go first within
-    # each choice, so one big task does not start last and run alone. One task in flight per worker: the
-    # worker that returns a result is the idle one that takes the next submission.
-    sizes = [_input_bytes(f, p) for f, p in pairs]
-    families = [_family(f, catalogs) for f, _ in pairs]
-    pending = sorted(range(len(pairs)), key=lambda i: -sizes[i])
-    ran: dict[int, set[str]] = {}  # worker pid -> families it has run
-    taken: set[str] = set()  # families run or running anywhere
-    workers = min(jobs, len(pairs))
-
-    def fail(i: int, e: BaseException) -> None:
-        f = pairs[i][0]
-        results[i] = TaskResult(folder=f.rel, status="failed", group=f.group,
-                                error=f"worker process failed: {type(e).__name__}: {e}")
-        bar.update(1)
-
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+    # Largest tasks first (by file size), so one big task does not start last and run alone.
+    order = sorted(range(len(pairs)), key=lambda i: -_input_bytes(*pairs[i]))
+    with ProcessPoolExecutor(max_workers=min(jobs, len(pairs)), mp_context=ctx,
                              initializer=_init_worker, initargs=(catalogs,)) as pool:
-        running: dict[Any, int] = {}
-        broken: BaseException | None = None
-
-        def submit(own: set[str]) -> None:
-            nonlocal broken
-            k = _next_task([(sizes[i], families[i]) for i in pending], own, taken)
-            i = pending.pop(k)
-            if families[i] is not None:
-                taken.add(families[i])
+        futures = {pool.submit(evaluate_folder, *pairs[i], official, extractor_options, intervals): i for i in order}
+        for fut in as_completed(futures):
+            i = futures[fut]
             try:
-                running[pool.submit(_evaluate_in_worker, *pairs[i], official, extractor_options, intervals)] = i
-            except BrokenProcessPool as e:  # a worker died before its result came back
-                broken = e
-                fail(i, e)
-
-        while pending and len(running) < workers and broken is None:
-            submit(set())
-        while running:
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for fut in done:
-                i = running.pop(fut)
-                own: set[str] = set()  # unknown when the worker failed
-                try:
-                    pid, results[i] = fut.result()
-                except Exception as e:  # noqa: BLE001 - e.g. a worker killed by a crashing extension
-                    if isinstance(e, BrokenProcessPool):
-                        broken = e
-                    fail(i, e)
-                else:
-                    bar.update(1)
-                    own = ran.setdefault(pid, set())
-                    if families[i] is not None:
-                        own.add(families[i])
-                if pending and broken is None:
-                    submit(own)
-        for i in pending:  # a broken pool takes no more work: the tasks not sent fail like its pending ones
-            fail(i, broken)
+                results[i] = fut.result()
+            except Exception as e:  # noqa: BLE001 - e.g. a worker killed by a crashing extension
+                f = pairs[i][0]
+                results[i] = TaskResult(folder=f.rel, status="failed", group=f.group,
+                                        error=f"worker process failed: {type(e).__name__}: {e}")
+            bar.update(1)
     return [r for r in results if r is not None]
-
-
-def _evaluate_in_worker(folder: TaskFolder, prediction: Path | None, *args: Any) -> tuple[int, TaskResult]:
-    """:func:`evaluate_folder` in a worker process, with that worker's pid (for metric-affine scheduling)."""
-    return os.getpid(), evaluate_folder(folder, prediction, *args)
-
-
-def _family(folder: TaskFolder, catalogs: tuple[Any, Any, Any]) -> str | None:
-    """The compute module of the metric of the task named like ``folder`` (the fallback of
-    :func:`_resolve_task`; the annotation is not read), or None when that does not resolve."""
-    try:
-        impl = catalogs[1].get(catalogs[0].get(folder.name).metric).impl
-        if isinstance(impl, str):
-            return impl.partition(":")[0] or None
-        return getattr(impl, "__module__", None) if impl is not None else None
-    except Exception:  # noqa: BLE001 - only a scheduling preference; the task reports its own errors
-        return None
-
-
-def _next_task(remaining: list[tuple[int, str | None]], own: set[str], taken: set[str]) -> int:
-    """Index in ``remaining`` ((size, family) pairs) of the task to give the worker that has run the families
-    ``own``, when the families ``taken`` are run or running anywhere: the largest of its own families, else
-    the largest of a family nobody has (a family of None is fresh every time), else the largest overall."""
-    best: list[int | None] = [None, None, None]  # own family, fresh family, any
-    for k, (size, family) in enumerate(remaining):
-        rank = 0 if family is not None and family in own else 1 if family is None or family not in taken else 2
-        if best[rank] is None or size > remaining[best[rank]][0]:
-            best[rank] = k
-    return next(k for k in best if k is not None)
 
 
 def _input_bytes(folder: TaskFolder, prediction: Path | None) -> int:
