@@ -32,7 +32,6 @@ import numpy as np
 
 from .errors import InputError
 from .metrics import name_key
-from .nested_lists import as_array
 
 MISSING = None  # what the engine puts in ``predictions`` for an annotation id without a prediction
 
@@ -155,7 +154,7 @@ def _text(x: Any, multi: bool) -> Any:
 def _number(x: Any) -> Any:
     if isinstance(x, (list, tuple)):
         try:
-            return as_array(x, dtype=float)
+            return np.asarray(x, dtype=float)
         except (TypeError, ValueError):
             raise _Bad(f"expected numbers, got {x!r}") from None
     if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):

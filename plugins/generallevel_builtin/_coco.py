@@ -27,7 +27,6 @@ from typing import Any, Sequence
 import numpy as np
 
 from generallevel import InputError
-from generallevel.nested_lists import as_array
 
 from ._coco_match import Objects, precision_table
 
@@ -154,7 +153,7 @@ def _boxes(side: _Side, box_format: str) -> np.ndarray:
 
     n = len(side.box)
     try:
-        b = as_array(side.box, dtype=float).reshape(n, 4)
+        b = np.asarray(side.box, dtype=float).reshape(n, 4)
     except (TypeError, ValueError):
         for k, box in enumerate(side.box):
             try:

@@ -25,7 +25,6 @@ import numpy as np
 
 from generallevel import InputError, MissingDependencyError
 from generallevel.extractors import resolve
-from generallevel.nested_lists import as_array
 
 from ._inputs import first_nonfinite, non_empty, refuse_one_value
 
@@ -48,7 +47,7 @@ def numeric_array(values: Any) -> np.ndarray | None:
     """``values`` as a real numeric ndarray, or None when it is not one (strings, ragged, objects)."""
     values = to_numpy(values)
     try:
-        arr = as_array(values)
+        arr = np.asarray(values)
     except (ValueError, TypeError):
         return None
     if arr.dtype == bool or arr.dtype.kind not in "iuf":

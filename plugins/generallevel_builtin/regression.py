@@ -21,7 +21,6 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from generallevel import InputError, hookimpl
-from generallevel.nested_lists import as_array
 
 from ._declare import distance
 from ._inputs import matching_samples
@@ -90,7 +89,7 @@ def to_float_array(x: Any, what: str) -> np.ndarray:
     if x is None:
         raise InputError(f"{what} is None; expected numbers")
     try:
-        return as_array(x, dtype=float)
+        return np.asarray(x, dtype=float)
     except (TypeError, ValueError) as e:
         raise InputError(f"{what}: expected numbers or a rectangular array, got {type(x).__name__} ({e})") from None
 

@@ -12,7 +12,6 @@ from typing import Any, Hashable, Sequence
 import numpy as np
 
 from generallevel import InputError, hookimpl
-from generallevel.nested_lists import as_array
 
 from ._declare import percent
 from ._inputs import matching_samples
@@ -79,7 +78,7 @@ def _samples(x: Any, what: str) -> list[Any]:
 def _int_array(x: Any, what: str) -> np.ndarray:
     """An integer array (bools and integral floats accepted), else InputError."""
     try:
-        a = as_array(x)
+        a = np.asarray(x)
     except (TypeError, ValueError) as e:
         raise InputError(f"{what}: expected an integer array, got {type(x).__name__} ({e})") from None
     if a.dtype.kind in "biu":
