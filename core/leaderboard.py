@@ -271,6 +271,23 @@ def _chunk(matrix: ResultMatrix, lo: int, pad: bool) -> tuple[np.ndarray, np.nda
     return sigma, wins
 
 
+def _single_board_members(matrix: ResultMatrix, specs: Sequence[BoardSpec]) -> np.ndarray:
+    """(tasks x boards) 0/1: the tasks of each Scope-C/D board (its modality and paradigm, and its
+    skill group or keyword skill where it has one), from one pass over the tasks."""
+    column = {}
+    for c, sp in enumerate(specs):
+        key = (sp.modalities[0], sp.paradigm) + (("group", sp.skill_group) if sp.skill_group is not None else
+                                                 ("skill", sp.skill) if sp.skill is not None else ())
+        column.setdefault(key, []).append(c)
+    onehot = np.zeros((len(matrix.task_ids), len(specs)))
+    for i, (mod, par, skill, group) in enumerate(zip(list(matrix.modality), list(matrix.paradigm),
+                                                     list(matrix.skill), list(matrix.skill_group))):
+        for key in ((mod, par), (mod, par, "group", group), (mod, par, "skill", skill)):
+            for c in column.get(key, ()):
+                onehot[i, c] = 1.0
+    return onehot
+
+
 def compute_boards(matrix: ResultMatrix, scope: str | None = None,
                    board_ids: Iterable[str] | None = None, facet: str = "group") -> list[Board]:
     """All boards of ``scope`` (every scope when None), optionally only ``board_ids``. ``facet``:
@@ -294,15 +311,7 @@ def compute_boards(matrix: ResultMatrix, scope: str | None = None,
     member = np.array([[m in specs[j].modalities for j in multi] for m in MODALITIES], dtype=float).reshape(
         len(MODALITIES), len(multi))
     weights = member / np.maximum(member.sum(axis=0), 1.0)
-    onehot = np.zeros((len(matrix.task_ids), len(single)))
-    for c, j in enumerate(single):
-        sp = specs[j]
-        inside = (matrix.modality == sp.modalities[0]) & (matrix.paradigm == sp.paradigm)
-        if sp.skill_group is not None:
-            inside &= matrix.skill_group == sp.skill_group
-        elif sp.skill is not None:
-            inside &= matrix.skill == sp.skill
-        onehot[:, c] = inside
+    onehot = _single_board_members(matrix, [specs[j] for j in single])
     counts = onehot.sum(axis=0)
     n_tasks[single] = counts
     onehot32 = onehot.astype(np.float32)  # counts are exact in float32 (< 2**24) and half the traffic
@@ -319,11 +328,10 @@ def compute_boards(matrix: ResultMatrix, scope: str | None = None,
             sup[rows, multi] = (lv.mod_supported @ member + lv.nlp_supported[:, None])[:take]
             win[rows, multi] = (lv.mod_wins @ member + lv.nlp_wins[:, None])[:take]
         if single:  # S2 = plain mean, S3 = wins-only mean over the board's tasks
-            supported = ~np.isnan(sigma)
-            for k, values in enumerate((np.where(supported, sigma, 0.0), np.where(lv.wins, sigma, 0.0))):
+            for k, values in enumerate((lv.scores, lv.win_scores)):  # unsupported / not won as 0
                 sums = values @ onehot
                 S_single[k, rows] = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)[:take]
-            sup[rows, single] = (supported.astype(np.float32) @ onehot32)[:take]
+            sup[rows, single] = (lv.supported.astype(np.float32) @ onehot32)[:take]
             win[rows, single] = (lv.wins.astype(np.float32) @ onehot32)[:take]
 
     level, score = np.ones((n_models, n_boards), dtype=np.int8), np.zeros((n_models, n_boards))

@@ -54,6 +54,9 @@ class LevelArrays:
     s_l: np.ndarray
     w_l: np.ndarray
     wins: np.ndarray  # [model, task] boolean
+    supported: np.ndarray | None = None  # [model, task] boolean: a score was given
+    scores: np.ndarray | None = None  # [model, task] sigma with 0 where unsupported
+    win_scores: np.ndarray | None = None  # [model, task] sigma where won, else 0
 
 
 def _group_means(values: np.ndarray, onehot: np.ndarray) -> np.ndarray:
@@ -131,5 +134,5 @@ def compute_levels(sigma, sota, modality, paradigm, epsilon: float = 0.0, wins=N
         nlp_tasks=n_nlp,
         nlp_supported=supported[:, nlp].sum(axis=1),
         nlp_wins=wins[:, nlp].sum(axis=1),
-        s_l=s_l, w_l=w_l, wins=wins,
+        s_l=s_l, w_l=w_l, wins=wins, supported=supported, scores=s, win_scores=s_win,
     )

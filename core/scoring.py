@@ -92,6 +92,12 @@ class TaskTable:
         for i, m in enumerate(self.metrics):
             groups.setdefault(m.name, []).append(i)
         self.by_metric = [(registry.metrics.get(n), np.array(ix)) for n, ix in groups.items()]
+        # normalise() works on the columns sorted by metric: one gather in, contiguous blocks (views)
+        # per metric, one gather out, instead of a fancy-indexed copy and write-back per metric
+        self.metric_order = np.concatenate([ix for _, ix in self.by_metric]) if self.by_metric else np.zeros(0, int)
+        self.metric_unorder = np.argsort(self.metric_order)
+        bounds = np.cumsum([0] + [len(ix) for _, ix in self.by_metric])
+        self.metric_blocks = [(metric, int(a), int(b)) for (metric, _), a, b in zip(self.by_metric, bounds, bounds[1:])]
         self.sota_raw = np.array([np.nan if t.sota_metric_unit is None else t.sota_metric_unit
                                   for t in self.tasks], dtype=float)
         self.higher = np.array([m.higher_is_better for m in self.metrics], dtype=bool)
@@ -236,24 +242,26 @@ def normalise(raw: np.ndarray, table: TaskTable) -> np.ndarray:
     A normalisation that returns anything but finite numbers in 0..100 (a plugin's, between the
     points probed at registration) is an error naming the metric and its plugin, never a score.
     """
-    sigma = np.full(raw.shape, np.nan)
-    for metric, idx in table.by_metric:
-        block = raw[..., idx]
+    ordered = raw[..., table.metric_order]  # columns grouped by metric
+    sigma = np.full(ordered.shape, np.nan)
+    for metric, a, b in table.metric_blocks:
+        block = ordered[..., a:b]
         ok = ~np.isnan(block)
-        out = np.full(block.shape, np.nan)
-        if ok.any():
-            try:
-                got = np.asarray(metric.normalization(block[ok]), dtype=float)
-                out[ok] = got
-            except (TypeError, ValueError) as e:
-                raise InputError(f"metric {metric.name} (plugin {metric.plugin}): its normalisation did not "
-                                 f"return numbers ({type(e).__name__}: {e})") from None
+        if not ok.any():
+            continue
+        values = block[ok]
+        try:
+            got = np.asarray(metric.normalization(values), dtype=float)
+            sigma[..., a:b][ok] = got
+        except (TypeError, ValueError) as e:
+            raise InputError(f"metric {metric.name} (plugin {metric.plugin}): its normalisation did not "
+                             f"return numbers ({type(e).__name__}: {e})") from None
+        if not (got.min() >= 0.0 and got.max() <= 100.0):  # NaN fails both comparisons, +-inf one
             bad = ~np.isfinite(got) | (got < 0.0) | (got > 100.0)
-            if bad.any():
-                j = int(np.argmax(bad))
-                raise InputError(f"metric {metric.name} (plugin {metric.plugin}): its normalisation maps raw "
-                                 f"{block[ok][j]:g} to {float(got[j])!r}, outside 0..100; refusing to score with it")
-        sigma[..., idx] = out
+            j = int(np.argmax(bad))
+            raise InputError(f"metric {metric.name} (plugin {metric.plugin}): its normalisation maps raw "
+                             f"{values[j]:g} to {float(got[j])!r}, outside 0..100; refusing to score with it")
+    sigma = sigma[..., table.metric_unorder]
     return sigma
 
 
