@@ -89,10 +89,32 @@ def _typed_decoder() -> Any:
         # (~15 % faster decoding of a 230 KB report)
         row = ms.defstruct("Row", [("score", float | None), ("sota_score", float | None), ("id", Any, unset),
                                    ("win", bool | None, None), ("raw", Any, None)], gc=False)
-        report = ms.defstruct("Report", [(name, Any, unset) for name in ("model", "mode", "provenance", "evaluation")]
-                              + [("tasks", list[row] | ms.UnsetType, unset)], gc=False)
+        # provenance stays raw text: reports of one setup carry the same bytes, decoded and keyed once
+        report = ms.defstruct("Report", [(name, Any, unset) for name in ("model", "mode", "evaluation")]
+                              + [("provenance", ms.Raw | ms.UnsetType, unset),
+                                 ("tasks", list[row] | ms.UnsetType, unset)], gc=False)
         _TYPED = (ms.json.Decoder(report), unset, ms.DecodeError)
     return _TYPED
+
+
+_SETUPS: dict[bytes, tuple[Any, str | None]] = {}  # a provenance's JSON text -> (its value, setup_key)
+_MAX_SETUPS = 256
+
+
+def _provenance(text: bytes) -> tuple[Any, str | None] | None:
+    """A provenance's value and setup key (None where it is not an object), from its JSON text; None
+    where the standard library would have to decide (the generic path then does)."""
+    hit = _SETUPS.get(text)
+    if hit is None:
+        from .readers.fastjson import NOT_PARSED, parse_bytes
+
+        value = parse_bytes(text)
+        if value is NOT_PARSED:
+            return None
+        hit = (value, setup_key(value) if isinstance(value, dict) else None)
+        if len(_SETUPS) < _MAX_SETUPS:
+            _SETUPS[text] = hit
+    return hit
 
 
 def _fast_reduce(data: bytes, source: str, ref: Reference) -> Reduced | None:
@@ -111,13 +133,18 @@ def _fast_reduce(data: bytes, source: str, ref: Reference) -> Reduced | None:
     if rep.evaluation is not unset or rows is unset or list(map(_ATTR_ID, rows)) != ref.ids:
         return None
     scores, other_sota = list(map(_ATTR_SCORE, rows)), list(map(_ATTR_SOTA, rows))
-    head = {k: v for k, v in (("model", rep.model), ("provenance", rep.provenance), ("mode", rep.mode))
-            if v is not unset}
+    head = {k: v for k, v in (("model", rep.model), ("mode", rep.mode)) if v is not unset}
+    setup = None
+    if rep.provenance is not unset:
+        parsed = _provenance(bytes(rep.provenance))
+        if parsed is None:
+            return None
+        head["provenance"], setup = parsed
     model, sha, mode, _, prov = _check_report({**head, "tasks": rows}, source)
     sigma = np.array(scores, dtype=float)  # null -> NaN; msgspec gave finite floats only
     if (mode != "official" and ((sigma < 0) | (sigma > 100)).any()) or other_sota != ref.sota_list:
         return None  # the generic path's verdict, and its message with the values as written (130, not 130.0)
-    out = Reduced(model, sha, mode, source, setup_key(prov), prov)
+    out = Reduced(model, sha, mode, source, setup or setup_key(prov), prov)
     out.sigma, out.flags = sigma, tie_flags(sigma, ref.sota, rows, _ATTR_WIN, _ATTR_RAW)
     return out
 
@@ -126,19 +153,21 @@ _ATTR_ID, _ATTR_SCORE, _ATTR_SOTA, _ATTR_WIN, _ATTR_RAW = map(operator.attrgette
                                                                                      "win", "raw"))
 
 
-def reduce_file(path: Path, ref: Reference | None) -> Reduced:
+def reduce_file(path: Path | str, ref: Reference | None) -> Reduced:
     """One file reduced: the typed fast path when the task list is known, else parse and reduce."""
+    source = str(path)
     if ref is not None:
         try:
-            data = path.read_bytes()
+            with open(source, "rb", buffering=0) as fh:  # a str path: no Path object per file
+                data = fh.read()
         except OSError:
             data = None  # read_report names the problem
         if data is not None:
-            fast = _fast_reduce(data, str(path), ref)
+            fast = _fast_reduce(data, source, ref)
             if fast is not None:
                 return fast
-        return reduce_report(read_report(path, data), str(path), ref)
-    return reduce_report(read_report(path), str(path), ref)
+        return reduce_report(read_report(Path(path), data), source, ref)
+    return reduce_report(read_report(Path(path)), source, ref)
 
 
 _REFERENCE: Reference | None = None  # a worker's copy of the task list (sent once, at its start)
@@ -157,7 +186,7 @@ def _reduce_files(paths: Sequence[str]) -> list[Reduced]:
     in order, so the parent meets each setup's provenance before the reports that leave it out."""
     out = []
     for p in paths:
-        r = reduce_file(Path(p), _REFERENCE)
+        r = reduce_file(p, _REFERENCE)
         if r.setup in _SENT:
             r.provenance = None
         _SENT.add(r.setup)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 import numpy as np
@@ -179,3 +180,34 @@ def test_wins_in_row_chunks_equal_wins_at_once(folder):
     sigma = m.sigma.copy()
     sigma[:, :50] = m.sota[:50]  # ties, where the flags decide
     np.testing.assert_array_equal(_wins(sigma, m.sota, flags), _wins(sigma, m.sota, flags, chunk=3))
+
+
+@pytest.mark.parametrize("provenance", [
+    None, [1, 2], "text", {"registry_sha256": 7},
+    {"generallevel": "9.9", "plugins": {"x": {"version": "1"}}},  # another setup: its own key
+    {"generallevel": "0.1.0", "plugins": {}, "note": float("nan")},  # NaN: only json reads it
+])
+def test_typed_path_reads_provenance_as_the_generic_path(tmp_path, folder, provenance):
+    """The typed path keeps the provenance as JSON text and decodes each distinct text once: every
+    provenance, good or bad, gives what the generic path gives (the same setup key or the same error)."""
+    from generallevel.results_matrix import reduce_report
+
+    paths = sorted(folder.glob("*.json"))
+    ref = reduce_report(json.loads(paths[0].read_text(encoding="utf-8")), "ref", None).reference
+    rep = json.loads(paths[1].read_text(encoding="utf-8"))
+    sha = rep["provenance"]["registry_sha256"]
+    rep["provenance"] = {**provenance, "registry_sha256": sha} if isinstance(provenance, dict) and \
+        "registry_sha256" not in provenance else provenance
+    for k in range(2):  # the second read of the same text comes from the cache
+        p = tmp_path / f"p{k}.json"
+        p.write_text(json.dumps(rep), encoding="utf-8")
+        try:
+            want = reduce_report(result_files.read_report(p), str(p), ref)
+        except InputError as e:
+            with pytest.raises(InputError, match=re.escape(str(e))):
+                result_files.reduce_file(p, ref)
+            continue
+        got = result_files.reduce_file(str(p), ref)
+        assert (got.model, got.sha, got.setup) == (want.model, want.sha, want.setup)
+        assert json.dumps(got.provenance, sort_keys=True) == json.dumps(want.provenance, sort_keys=True)
+        np.testing.assert_array_equal(got.sigma, want.sigma)
