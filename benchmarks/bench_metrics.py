@@ -128,11 +128,14 @@ def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - t0, value
 
 
-def timed_pair(ours: Callable[[], Any], reference: Callable[[], Any] | None) -> tuple[float, Any, float, Any, int]:
+def timed_pair(ours: Callable[[], Any], reference: Callable[[], Any] | None,
+               decided: Callable[[float, float], bool] | None = None) -> tuple[float, Any, float, Any, int]:
     """Time ours and the reference alternately (ours, ref, ours, ref) and keep each side's best.
 
     Alternating spreads a change in machine load over both sides instead of charging it to one;
-    the second round is skipped when the first already took more than PAIR_BUDGET seconds.
+    the second round is skipped when the first already took more than PAIR_BUDGET seconds, or when
+    ``decided(ours_s, reference_s)`` says its ratio is too far from the goal for a second round to
+    change the verdict (this machine's noise moves a ratio by up to a third, not by 2x).
     ``reference`` None times ours alone (the reference's result is shared with another row).
     """
     best_o = best_r = math.inf
@@ -145,7 +148,30 @@ def timed_pair(ours: Callable[[], Any], reference: Callable[[], Any] | None) -> 
         rounds += 1
         if t_o + t_r > (PAIR_BUDGET if reference is not None else PAIR_BUDGET / 3):
             break
+        if reference is not None and decided is not None and decided(t_o, t_r):
+            break
     return best_o, v_o, best_r, v_r, rounds
+
+
+def far_from_goal(case: Case) -> Callable[[float, float], bool]:
+    """Whether one round's ratio leaves the verdict beyond doubt: at most half the goal or over twice
+    it (a wrapper row has no goal: one round measures its overhead)."""
+    def decided(t_ours: float, t_ref: float) -> bool:
+        if case.wrapper:
+            return True
+        ratio = t_ours / t_ref if t_ref > 0 else math.inf
+        return ratio <= case.ratio_goal / 2 or ratio > case.ratio_goal * 2
+    return decided
+
+
+def _rounds_note(rounds: int, seconds_: float, case: Case) -> str:
+    if rounds > 1:
+        return "best of 2 interleaved runs"
+    if seconds_ > PAIR_BUDGET:
+        return "one run each (long calls)"
+    return "one run each (wrapper: overhead only)" if case.wrapper else \
+        f"one run each (ratio outside {case.ratio_goal / 2:g}x-{case.ratio_goal * 2:g}x, too far from the goal " \
+        f"for a second run to change the verdict)"
 
 
 def _goal(case: Case) -> str:
@@ -184,7 +210,8 @@ def _compare(case: Case, size: int, shared: _Shared) -> Row:
     gc.collect()
     cached = shared.refs.get(ref_key)
     t_ours, v_ours, t_ref, ref_out, rounds = timed_pair(lambda: ours(preds, refs),
-                                                        None if cached else lambda: case.reference(preds, refs))
+                                                        None if cached else lambda: case.reference(preds, refs),
+                                                        far_from_goal(case))
     if cached:
         t_ref, ref_out = cached
     shared.refs[ref_key] = (t_ref, ref_out)
@@ -199,7 +226,7 @@ def _compare(case: Case, size: int, shared: _Shared) -> Row:
     met = (None if right else False) if case.wrapper else (ratio <= case.ratio_goal and right)
     value = f"{ratio:.2f}x ({seconds(t_ours)} vs {seconds(t_ref)}); diff {diff:.1e}"
     note = (f"ours: {case.ours_cfg} | reference: {case.ref_cfg}; ours {v_ours:.10g}, reference {v_ref:.10g}, "
-            f"rel. diff {rel:.1e}; {'best of 2 interleaved runs' if rounds > 1 else 'one run each (long calls)'}")
+            f"rel. diff {rel:.1e}; {_rounds_note(rounds, t_ours + t_ref, case)}")
     if case.wrapper:
         note = (f"WRAPPER: our {case.metric} calls {case.wrapper}, so the ratio is our wrapper's overhead, not a "
                 f"faster implementation (not counted as a goal); " + note)
