@@ -145,7 +145,8 @@ def _from_files(quick: bool, deadline: float | None) -> list[Row]:
         met = res.wall < FILES_WALL_GOAL and res.peak_tree_rss < FILES_RSS_GOAL and right
         note = (f"{int(n_models):,} models, {n_boards} boards; reading + reducing {t_read} s, boards {t_boards} s "
                 f"(inside the process; the rest is start-up); {nbytes / 2**30:.1f} GiB of JSON written in "
-                f"{seconds(t_write)} and flushed to disk in {seconds(t_sync)} (os.sync) before the clock starts (not timed); largest single process {gib(res.peak_single_rss)}; "
+                f"{seconds(t_write)} and flushed to disk in {seconds(t_sync)} (os.sync) before the clock starts "
+                f"(not timed); largest single process {gib(res.peak_single_rss)}; "
                 f"{'every model row read back equals what was written' if right else 'WRONG: rows read back differ'}"
                 f"; load_files(result_paths([DIR]), jobs=2) + compute_boards(all scopes), as `leaderboard DIR -j 2`")
         return [Row(sec, figure, f"{seconds(res.wall)}, {gib(res.peak_tree_rss)}", goal, met if right else False,

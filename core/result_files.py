@@ -144,7 +144,7 @@ def _fast_reduce(data: bytes, source: str, ref: Reference) -> Reduced | None:
     sigma = np.array(scores, dtype=float)  # null -> NaN; msgspec gave finite floats only
     if (mode != "official" and ((sigma < 0) | (sigma > 100)).any()) or other_sota != ref.sota_list:
         return None  # the generic path's verdict, and its message with the values as written (130, not 130.0)
-    out = Reduced(model, sha, mode, source, setup or setup_key(prov), prov)
+    out = Reduced(model, sha, mode, source, setup, prov)  # _check_report refused a report without provenance
     out.sigma, out.flags = sigma, tie_flags(sigma, ref.sota, rows, _ATTR_WIN, _ATTR_RAW)
     return out
 
